@@ -1,0 +1,166 @@
+"""Command line: `python -m skill ask|check|build-model|serve|quiz`.
+
+Only turns library errors into messages and exit codes; the work is done by the same core as the
+web routes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Iterable
+
+from . import settings
+from .content import ContentError, load_store
+
+
+def _store(args):
+    try:
+        return load_store(args.content or settings.get("content_dir"))
+    except ContentError as e:
+        print(f"content error:\n{e}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def reply_json(reply) -> dict:
+    return {
+        "topic": reply.topic if reply.mode in ("answer", "glossary") else None,
+        "facet": reply.facet if reply.mode in ("answer", "glossary") else None,
+        "score": round(reply.confidence, 3),
+        "speech": reply.ssml,
+        "text": reply.text,
+        "mode": reply.mode,
+        "end_session": reply.end_session,
+        "glossary": reply.state.get("glossary"),
+    }
+
+
+def cmd_ask(args) -> int:
+    from .dialogue import Dialogue, Turn
+    from .session import Conversation
+
+    store = _store(args)
+    dialogue = Dialogue(store)
+    conversation = Conversation(dialogue, user=args.user, database_url=args.database)
+
+    def emit(reply):
+        if args.json:
+            print(json.dumps(reply_json(reply), ensure_ascii=False), flush=True)
+        else:
+            print(reply.text, flush=True)
+
+    if args.question:
+        emit(conversation.say(" ".join(args.question)))
+        return 0
+    for line in _lines(sys.stdin):
+        if not line.strip():
+            if args.conversation:
+                conversation.reset()
+            continue
+        if not args.conversation:
+            conversation.reset()
+        emit(conversation.say(line.strip()))
+    return 0
+
+
+def _lines(stream) -> Iterable[str]:
+    for line in stream:
+        yield line.rstrip("\n")
+
+
+def cmd_check(args) -> int:
+    from .lint import lint_store
+
+    store = _store(args)
+    problems = lint_store(store)
+    for p in problems:
+        print(f"{p.severity}: {p}")
+    s = store.summary()
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    print(f"{s['units']} unit(s), {s['topics']} topics, {s['facets']} facets, {s['glossary']} glossary entries, "
+          f"{s['words']} words; {errors} error(s), {warnings} warning(s)")
+    return 1 if errors else 0
+
+
+def cmd_build_model(args) -> int:
+    from .models import build_all
+
+    store = _store(args)
+    stale = build_all(store, check=args.check)
+    if args.check:
+        if stale:
+            print("stale generated files (run `python -m skill build-model`):", file=sys.stderr)
+            for path in stale:
+                print(f"  {path}", file=sys.stderr)
+            return 1
+        print("interaction models are up to date")
+        return 0
+    for path in stale:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .web import create_app
+
+    app = create_app()
+    app.run(host=args.host, port=args.port, debug=False)
+    return 0
+
+
+def cmd_quiz(args) -> int:
+    from .dialogue import Dialogue
+    from .session import Conversation
+
+    store = _store(args)
+    conversation = Conversation(Dialogue(store), user=args.user, database_url=args.database)
+    first = conversation.say(f"quiz me on {args.topic}" if args.topic else "quiz me")
+    print(first.text)
+    while not first.end_session:
+        try:
+            line = input("> ")
+        except EOFError:
+            break
+        first = conversation.say(line)
+        print(first.text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m skill", description="History revision voice assistant.")
+    parser.add_argument("--content", help="content folder (default: SKILL_CONTENT_DIR or ./content)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer a question, or one question per stdin line")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.add_argument("--conversation", action="store_true",
+                     help="stdin lines are turns of one conversation; a blank line starts a new one")
+    ask.add_argument("--user", help="keep progress for this user across runs")
+    ask.add_argument("--database", help="progress database URL (default: SKILL_DATABASE_URL)")
+    ask.set_defaults(func=cmd_ask)
+
+    check = sub.add_parser("check", help="validate and lint the content; print totals")
+    check.set_defaults(func=cmd_check)
+
+    build = sub.add_parser("build-model", help="generate the Alexa and Dialogflow models from the content")
+    build.add_argument("--check", action="store_true", help="fail if the committed models are stale")
+    build.set_defaults(func=cmd_build_model)
+
+    serve = sub.add_parser("serve", help="run the development web server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(func=cmd_serve)
+
+    quiz = sub.add_parser("quiz", help="an interactive quiz in the terminal")
+    quiz.add_argument("topic", nargs="?", help="a topic (default: the whole unit)")
+    quiz.add_argument("--user", default="terminal")
+    quiz.add_argument("--database", help="progress database URL (default: SKILL_DATABASE_URL)")
+    quiz.set_defaults(func=cmd_quiz)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

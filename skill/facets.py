@@ -1,0 +1,95 @@
+"""Which of the six questions (what, who, when, why, features, effects) a question asks.
+
+Cues are regular expressions over normalised text, each with a weight. Content words ("consequences",
+"features", "what year") weigh more than bare question words, because speech recognition often swaps
+"what were" for "why were" but rarely invents "consequences". The highest total wins; with no cue at
+all the question is taken as "what" ("the great leap forward?" means "tell me about it").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .content import FACETS
+
+STRONG, MEDIUM, WEAK = 3.0, 2.0, 1.0
+
+_CUES: dict[str, list[tuple[str, float]]] = {
+    "what": [
+        (r"^(what|whats) (is|was|were|are)\b", WEAK),
+        (r"\b(tell me about|tell me something about|talk about|overview|summary|summarise|sum up|define|definition)\b", MEDIUM),
+        (r"\b(what (does|did) .+ mean|meaning of|what is meant by)\b", STRONG),
+        (r"^explain (the|a|an)\b", WEAK),
+        (r"\bwhat (was|is|were) (the )?(point|idea) of\b", WEAK),
+    ],
+    "who": [
+        (r"^(who|whom)\b", MEDIUM),
+        (r"\b(who|whom|whose)\b", MEDIUM),
+        (r"\b(which|what) (leaders?|people|person|groups?|men|women|politicians?|officials?)\b", STRONG),
+        (r"\b(responsible for|in charge|behind|led by|run by|masterminded)\b", MEDIUM),
+        (r"\b(leader|leaders|involved)\b", WEAK),
+    ],
+    "when": [
+        (r"^when\b", STRONG),
+        (r"\bwhen\b", MEDIUM),
+        (r"\b(what|which) (year|years|date|dates|month|decade|time)\b", STRONG),
+        (r"\bhow long\b", STRONG),
+        (r"\b(dates?|timeline|chronology|in what year|over what years|start and end)\b", STRONG),
+    ],
+    "why": [
+        (r"^why\b", STRONG),
+        (r"\bwhy\b", MEDIUM),
+        (r"\b(reasons?|causes?|caused|cause of|causing|aims?|aimed|motives?|motivations?|purpose|goals?|objectives?)\b", STRONG),
+        (r"\b(how come|what made|what led to|what lead to|led to the|what for|for what reason|so that)\b", STRONG),
+        (r"\b(want|wanted|wants) (to|the|a|peasants|people|china)\b", WEAK),
+        (r"\b(died? of|death caused)\b", STRONG),
+    ],
+    "features": [
+        (r"\b(features?|characteristics?|involve|involved|involving|consisted?|stages?|aspects?|main events|key events)\b", STRONG),
+        (r"\bwhat happened (during|at|in|on|inside|throughout)\b", STRONG),
+        (r"\bwhat happened\b", WEAK),
+        (r"\bwhat went on\b", STRONG),
+        (r"\bwhat (did|do|does) .+ (do|say|says|said|include|ban|allow|change|make|build|involve)\b", MEDIUM),
+        (r"\bwhat (kind|kinds|sort|sorts|type|types) of\b", STRONG),
+        (r"\b(what was|what were) .+ like\b", STRONG),
+        (r"\b(life|conditions|daily) like\b", STRONG),
+        (r"\bdescribe\b", MEDIUM),
+        (r"\bhow did .+ (work|operate|run)\b", MEDIUM),
+        (r"\bwhat changes\b", MEDIUM),
+    ],
+    "effects": [
+        (r"\b(effects?|impacts?|consequences?|results?|outcomes?|legacy|aftermath|significance)\b", STRONG),
+        (r"\b(success|successful|succeed|succeeded|failure|failures|failed|fail|work|worked|achieve|achieved|achievements?)\b", STRONG),
+        (r"\b(went wrong|go wrong|lead to|led to|result of|as a result|affect|affected|change china|changed)\b", STRONG),
+        (r"\bwhat happened (to|after|next|afterwards|as)\b", STRONG),
+        (r"\b(how many (people )?(died|killed|deaths)|death toll|died|deaths|killed)\b", MEDIUM),
+        (r"\b(how far|to what extent|how much did|gain|gained|benefit|benefits|better|worse|good or bad|strengthen|weaken|grow|grew)\b", MEDIUM),
+        (r"\bin the end\b", MEDIUM),
+    ],
+}
+
+_COMPILED = {f: [(re.compile(p), w) for p, w in cues] for f, cues in _CUES.items()}
+
+
+@dataclass(frozen=True)
+class FacetGuess:
+    facet: str
+    score: float          # the winning total; 0 when nothing in the question names a facet
+    scores: dict
+
+    @property
+    def explicit(self) -> bool:
+        return self.score > 0
+
+
+def guess_facet(normalized: str) -> FacetGuess:
+    """Score each facet by its cues in the (normalised) question."""
+    scores = {}
+    for facet, cues in _COMPILED.items():
+        matched = [w for rx, w in cues if rx.search(normalized)]
+        # the strongest cue counts fully, further cues of the same facet add a little
+        scores[facet] = (max(matched) + 0.25 * (len(matched) - 1)) if matched else 0.0
+    best = max(FACETS, key=lambda f: (scores[f], f == "what"))
+    if scores[best] == 0:
+        return FacetGuess("what", 0.0, scores)
+    return FacetGuess(best, scores[best], scores)

@@ -1,0 +1,101 @@
+"""The intent catalogue: one source of truth for intents, slots and sample phrasings.
+
+Read by the dialogue policy (which command a turn is), by the Alexa and Dialogflow adapters (intent
+names), and by model generation (sample utterances, training phrases). "{topic}" stands for the topic
+slot, "{question}" for free phrasing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+TOPIC_SLOT = "topic"
+TOPIC_TYPE = "TopicType"
+QUESTION_SLOT = "question"
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str                       # our name, platform-neutral
+    alexa: str                      # the Alexa intent name (built-ins are AMAZON.*)
+    samples: tuple[str, ...] = ()   # sample phrasings; built-ins need none on Alexa
+    slots: tuple[tuple[str, str], ...] = ()
+    facet: str | None = None
+    command: str | None = None      # the dialogue command it triggers
+    text_cues: tuple[str, ...] = field(default=())  # regexes that mark this command in free text
+
+
+FACET_INTENTS = (
+    Intent("what", "WhatIntent", facet="what", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
+        "what was {topic}", "what were {topic}", "what is {topic}", "tell me about {topic}",
+        "explain {topic}", "give me an overview of {topic}", "what do you know about {topic}",
+        "{topic}", "what does {topic} mean", "describe {topic} to me")),
+    Intent("who", "WhoIntent", facet="who", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
+        "who introduced {topic}", "who was behind {topic}", "who led {topic}",
+        "who was involved in {topic}", "which leaders were involved in {topic}",
+        "who started {topic}", "who was responsible for {topic}")),
+    Intent("when", "WhenIntent", facet="when", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
+        "when was {topic}", "when did {topic} start", "what year did {topic} begin",
+        "how long did {topic} last", "when did {topic} happen", "what are the dates of {topic}",
+        "when did {topic} end")),
+    Intent("why", "WhyIntent", facet="why", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
+        "why was {topic} introduced", "why did {topic} happen", "what caused {topic}",
+        "what were the aims of {topic}", "what were the reasons for {topic}",
+        "how come {topic} happened", "why did mao start {topic}")),
+    Intent("features", "FeaturesIntent", facet="features", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
+        "what were the key features of {topic}", "what did {topic} involve",
+        "what happened during {topic}", "describe the main features of {topic}",
+        "what were the features of {topic}", "what went on during {topic}")),
+    Intent("effects", "EffectsIntent", facet="effects", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
+        "what were the effects of {topic}", "what were the consequences of {topic}",
+        "what was the impact of {topic}", "was {topic} a success", "what went wrong with {topic}",
+        "what happened as a result of {topic}", "what were the results of {topic}")),
+)
+
+FREE_QUESTION = Intent(
+    "question", "AskQuestionIntent", slots=((QUESTION_SLOT, "AMAZON.SearchQuery"),), samples=(
+        "question {question}", "i have a question {question}", "my question is {question}",
+        "i want to know {question}", "can you tell me {question}", "help me revise {question}",
+        "i need to know {question}", "revise {question}"))
+
+COMMANDS = (
+    Intent("help", "AMAZON.HelpIntent", command="help",
+           text_cues=(r"^(help|help me|what can (i|you) (say|do|ask)|how does this work|what do i say)$",)),
+    Intent("stop", "AMAZON.StopIntent", command="stop",
+           text_cues=(r"^(stop|quit|exit|goodbye|bye|that's all|thats all|i'm done|im done|no thanks|no thank you|finish|end)$",)),
+    Intent("cancel", "AMAZON.CancelIntent", command="stop", text_cues=(r"^(cancel|never mind|nevermind)$",)),
+    Intent("fallback", "AMAZON.FallbackIntent", command="fallback"),
+    Intent("home", "AMAZON.NavigateHomeIntent", command="stop"),
+    Intent("repeat", "AMAZON.RepeatIntent", command="repeat",
+           text_cues=(r"^(repeat|repeat that|say (that|it) again|again|pardon|what did you say|come again|sorry what)$",)),
+    Intent("yes", "AMAZON.YesIntent", command="yes", text_cues=(r"^(yes|yeah|yep|sure|ok|okay|yes please|go on|go ahead|please do)$",)),
+    Intent("no", "AMAZON.NoIntent", command="no", text_cues=(r"^(no|nope|no more|not now)$",)),
+    Intent("more", "MoreIntent", command="more",
+           samples=("tell me more", "more", "next point", "carry on", "keep going", "continue", "what else"),
+           text_cues=(r"^(tell me more|more|next point|carry on|keep going|continue|what else|and then|go on then|more please)$",)),
+    Intent("slower", "SlowerIntent", command="slower",
+           samples=("say it slower", "slower please", "slow down", "say that more slowly", "speak slower"),
+           text_cues=(r"^(say (it|that) (slower|more slowly)|slower|slower please|slow down|speak (slower|more slowly)|too fast)$",)),
+    Intent("start_over", "AMAZON.StartOverIntent", command="start_over",
+           text_cues=(r"^(start again|start over|from the (beginning|top)|begin again|restart)$",)),
+    Intent("next", "AMAZON.NextIntent", command="next", text_cues=(r"^(next|skip|skip it|next one|next part)$",)),
+    Intent("previous", "AMAZON.PreviousIntent", command="previous",
+           text_cues=(r"^(previous|go back|back|last one|previous part)$",)),
+)
+
+ALL_INTENTS = FACET_INTENTS + (FREE_QUESTION,) + COMMANDS
+BY_ALEXA_NAME = {i.alexa: i for i in ALL_INTENTS}
+BY_NAME = {i.name: i for i in ALL_INTENTS}
+
+_COMMAND_CUES = [(re.compile(cue), intent) for intent in COMMANDS for cue in intent.text_cues]
+
+
+def command_in_text(normalized_text: str) -> Intent | None:
+    """A command said in free text ("repeat that", "stop"), for text-only channels."""
+    text = re.sub(r"^(alexa|hey|ok|okay|um|uh|er|erm|please|can you|could you) ", "", normalized_text).strip()
+    text = re.sub(r" (please|thanks|thank you)$", "", text)
+    for rx, intent in _COMMAND_CUES:
+        if rx.match(text):
+            return intent
+    return None
+

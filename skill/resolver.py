@@ -1,0 +1,276 @@
+"""Resolver: a (possibly misheard) question in, (topic, facet, confidence) or "no answer" out.
+
+The topic and the facet are scored separately (whole-question fuzzy matching cannot abstain):
+
+* names: aliases, titles and glossary terms matched against word windows of the question, by spelling
+  (rapidfuzz) and by sound (metaphone codes), so "great leak forward" still finds the Great Leap Forward;
+* content: the question's meaningful words looked up in each topic's own text (its answers, keywords
+  and glossary), weighted by how rare each word is across topics, so a student can describe a topic
+  ("when peasants had to pool their land") instead of naming it;
+* coverage: the share of the question's meaningful words that the chosen topic explains. Words the
+  content has never heard of ("opera", "vietnam") count against it: this is what lets the resolver
+  refuse "who composed the opera nixon in china" while answering "tell me about nixon in china".
+
+The facet comes from skill.facets. The resolver abstains below a calibrated confidence threshold.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from .content import ContentStore, GlossaryEntry, Topic
+from .facets import FacetGuess, guess_facet
+from .text import FACET_WORDS, STOPWORDS, normalize, sound, stem
+
+# Calibrated on the development questions (clean and speech-recognised); see README "Resolver".
+THRESHOLD = 0.50
+FOLLOW_UP_THRESHOLD = 0.40
+
+# Leading words that carry nothing: wake words, politeness, hesitation.
+_FILLER = re.compile(
+    r"^((alexa|hey|ok|okay|so|um|uh|er|erm|well|right|please|and|can you|could you|would you|"
+    r"i want to know|i wanna know|i need to know|i would like to know|do you know|tell me|ask \w+ \w+) )+")
+# Questions about the asker's own present life, not about history ("how do i", "latest news").
+_PRESENT_SELF = re.compile(
+    r"\b(how (do|can|should|would) (i|you|we)|can you help me|help me with|my (homework|maths)|"
+    r"latest|today|tomorrow|tonight|right now|last year|this year|next year|nowadays|these days|currently)\b")
+_FOLLOW_UP = re.compile(r"^(and|what about|how about|and what about|and how about|what of|now|then)\b")
+_PRONOUN = re.compile(r"\b(it|its|they|them|their|that|this|he|she|his|her|those|these)\b")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    topic: str | None
+    facet: str | None
+    confidence: float
+    glossary: str | None = None        # a glossary entry id when the question asked for a term
+    follow_up: bool = False            # the topic came from the conversation, not the question
+    debug: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def answered(self) -> bool:
+        return self.topic is not None
+
+
+@dataclass(frozen=True)
+class _Name:
+    topic_id: str
+    words: tuple[str, ...]
+    text: str
+    sounds: str
+    glossary: str | None
+
+
+NO_ANSWER = Resolution(None, None, 0.0)
+
+
+class Resolver:
+    def __init__(self, store: ContentStore):
+        self.store = store
+        self._names: list[_Name] = []
+        self._by_word: dict[str, set[int]] = defaultdict(set)
+        for topic in store.topics.values():
+            for alias in {*topic.aliases, topic.title.lower(), topic.spoken_title.lower()}:
+                self._add_name(topic.id, alias, None)
+            for entry in topic.glossary:
+                for alias in entry.aliases:
+                    self._add_name(topic.id, alias, entry.id)
+        self._build_documents(store)
+        periods = [u.period for u in store.units]
+        self._years = (min(p[0] for p in periods) - 2, max(p[1] for p in periods) + 2)
+
+    # --- index building ---------------------------------------------------------------------
+
+    def _add_name(self, topic_id: str, alias: str, glossary: str | None) -> None:
+        words = [w for w in normalize(alias).split()]
+        while words and words[0] in ("the", "a", "an"):
+            words = words[1:]
+        if not words:
+            return
+        name = _Name(topic_id, tuple(words), " ".join(words), " ".join(sound(w) for w in words), glossary)
+        idx = len(self._names)
+        self._names.append(name)
+        for w in words:
+            if w not in STOPWORDS:
+                self._by_word[w].add(idx)
+                self._by_word["~" + sound(w)].add(idx)
+                self._by_word["^" + stem(w)].add(idx)
+
+    def _build_documents(self, store: ContentStore) -> None:
+        """Per topic: the set of meaningful stems in everything it says; idf across topics."""
+        self._doc: dict[str, set[str]] = {}
+        self._doc_sounds: dict[str, set[str]] = {}
+        for topic in store.topics.values():
+            texts = [*topic.aliases, topic.title, *topic.keywords]
+            for answer in topic.facets.values():
+                texts.extend(answer.sentences)
+            for entry in topic.glossary:
+                texts.extend([entry.term, entry.text, *entry.aliases])
+            terms = {stem(w) for t in texts for w in normalize(t).split() if w not in STOPWORDS}
+            self._doc[topic.id] = terms
+            self._doc_sounds[topic.id] = {sound(w) for t in texts for w in normalize(t).split()
+                                          if w not in STOPWORDS and len(w) >= 4}
+        n = len(self._doc)
+        df: dict[str, int] = defaultdict(int)
+        for terms in self._doc.values():
+            for t in terms:
+                df[t] += 1
+        self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        self._unknown_weight = math.log((n + 1) / 0.5)
+        self._known_sounds = set().union(*self._doc_sounds.values()) if self._doc_sounds else set()
+        self._facet_stems = {stem(w) for w in FACET_WORDS}
+
+    # --- resolving --------------------------------------------------------------------------
+
+    def resolve(self, question: str, context: tuple[str | None, str | None] = (None, None)) -> Resolution:
+        """Resolve one question; context is the (topic, facet) of the conversation so far."""
+        text = _FILLER.sub("", normalize(question))
+        tokens = text.split()
+        if not tokens:
+            return NO_ANSWER
+        facet = guess_facet(text)
+        content = [(i, w) for i, w in enumerate(tokens)
+                   if w not in STOPWORDS and stem(w) not in self._facet_stems]
+        names = self._match_names(tokens)
+        scores = self._score_topics(tokens, content, names)
+        prev_topic, prev_facet = context
+        debug = {"text": text, "facet_scores": facet.scores,
+                 "topics": sorted(((round(s, 3), t) for t, (s, _) in scores.items()), reverse=True)[:3]}
+
+        out_of_period = [w for _, w in content if re.fullmatch(r"1\d{3}s?", w)
+                         and not self._years[0] <= int(w[:4]) <= self._years[1]]
+        present_self = bool(_PRESENT_SELF.search(text))
+
+        best_topic, (best, glossary) = (max(scores.items(), key=lambda kv: kv[1][0])
+                                        if scores else (None, (0.0, None)))
+        if out_of_period:
+            best *= 0.3
+        if present_self:
+            best *= 0.6
+        debug["best"] = round(best, 3)
+
+        followup_cue = bool(_FOLLOW_UP.search(text))
+        if prev_topic and prev_topic in self.store.topics:
+            # "what about the hundred flowers?": a new topic, the facet carried over
+            if best_topic and best >= FOLLOW_UP_THRESHOLD and followup_cue and not facet.explicit:
+                return Resolution(best_topic, prev_facet or "what", best, None, False, debug)
+            # "what were its effects?": a facet, and no topic of its own
+            weak_topic = best < THRESHOLD or (best_topic == prev_topic)
+            if facet.explicit and weak_topic and not content_outside(content, names):
+                return Resolution(prev_topic, facet.facet, max(best, 0.6), None, True, debug)
+            if facet.explicit and weak_topic and _PRONOUN.search(text) and best < THRESHOLD:
+                return Resolution(prev_topic, facet.facet, 0.6, None, True, debug)
+
+        if best_topic is None or best < THRESHOLD:
+            return Resolution(None, None, round(best, 3), debug=debug)
+        chosen_facet = self._facet_for(best_topic, facet, text)
+        if glossary and not self._wants_topic_facet(facet, text):
+            return Resolution(best_topic, "what", round(best, 3), glossary, False, debug)
+        return Resolution(best_topic, chosen_facet, round(min(best, 1.0), 3), None, False, debug)
+
+    def _facet_for(self, topic_id: str, facet: FacetGuess, text: str) -> str:
+        topic = self.store.topics[topic_id]
+        # "who were the red guards?" asks what a group was
+        if topic.group and facet.facet == "who" and re.match(r"^who (were|are|was|is) (the )?\w", text) \
+                and facet.scores["who"] <= 2.25:
+            return "what"
+        return facet.facet
+
+    @staticmethod
+    def _wants_topic_facet(facet: FacetGuess, text: str) -> bool:
+        """A glossary term answers 'what is X' / 'who was X'; any other facet wants the topic."""
+        if facet.facet in ("what", "who") and facet.score <= 2.25:
+            return False
+        return True
+
+    def _match_names(self, tokens: list[str]) -> dict[int, tuple[float, set[int]]]:
+        """name index -> (match quality 0..1, positions of the question it covers)."""
+        candidates: set[int] = set()
+        for w in tokens:
+            if w in STOPWORDS:
+                continue
+            candidates |= self._by_word.get(w, set())
+            candidates |= self._by_word.get("~" + sound(w), set())
+            candidates |= self._by_word.get("^" + stem(w), set())
+        token_sounds = [sound(w) for w in tokens]
+        found: dict[int, tuple[float, set[int]]] = {}
+        for idx in candidates:
+            name = self._names[idx]
+            n = len(name.words)
+            best, where = 0.0, set()
+            for size in {max(1, n - 1), n, n + 1}:
+                for start in range(0, max(1, len(tokens) - size + 1)):
+                    window = tokens[start:start + size]
+                    if not window:
+                        continue
+                    spelled = fuzz.ratio(name.text, " ".join(window))
+                    heard = fuzz.ratio(name.sounds, " ".join(token_sounds[start:start + size])) * 0.95
+                    score = max(spelled, heard)
+                    if score > best:
+                        best, where = score, set(range(start, start + len(window)))
+            # one-word names must be near exact; longer names tolerate more mishearing
+            floor = 90 if (n == 1 and len(name.text) < 8) else 84 if n == 1 else 72
+            if best >= floor:
+                quality = (best - floor) / (100 - floor)
+                found[idx] = (0.55 + 0.45 * quality, where)
+        return found
+
+    def _score_topics(self, tokens, content, names) -> dict[str, tuple[float, str | None]]:
+        """topic id -> (score 0..1, glossary entry id if a glossary name carried it)."""
+        weights = {i: self._weight(w) for i, w in content}
+        total = sum(weights.values()) or 1.0
+        best_name: dict[str, tuple[float, set[int], str | None, int]] = {}
+        for idx, (quality, where) in names.items():
+            name = self._names[idx]
+            # a longer name is better evidence than a short one
+            specificity = min(1.0, 0.75 + 0.12 * len([w for w in name.words if w not in STOPWORDS]))
+            q = quality * specificity
+            prev = best_name.get(name.topic_id)
+            if prev is None or q > prev[0] or (q == prev[0] and len(name.words) > prev[3]):
+                best_name[name.topic_id] = (q, where, name.glossary, len(name.words))
+        scores: dict[str, tuple[float, str | None]] = {}
+        for topic_id, doc in self._doc.items():
+            covered_by_name = best_name.get(topic_id, (0.0, set(), None, 0))
+            explained = 0.0
+            evidence = 0.0
+            for i, w in content:
+                if i in covered_by_name[1]:
+                    explained += weights[i]
+                    continue
+                s = stem(w)
+                if s in doc:
+                    explained += weights[i]
+                    evidence += self._idf.get(s, 0.0)
+                elif len(w) >= 5 and sound(w) in self._doc_sounds[topic_id]:
+                    explained += 0.6 * weights[i]
+                    evidence += 0.6 * self._idf.get(s, self._unknown_weight * 0.5)
+            coverage = explained / total
+            name_q = covered_by_name[0]
+            # content alone needs several rare words to be trusted
+            content_strength = 1 - math.exp(-evidence / 4.0)
+            if name_q:
+                score = 0.62 * name_q + 0.38 * coverage
+            else:
+                score = 0.75 * content_strength * coverage
+            if score > 0:
+                scores[topic_id] = (score, covered_by_name[2])
+        return scores
+
+    def _weight(self, word: str) -> float:
+        s = stem(word)
+        if s in self._idf:
+            return max(self._idf[s], 0.3)
+        if word.isdigit():
+            return 1.0
+        if len(word) >= 5 and sound(word) in self._known_sounds:
+            return self._unknown_weight * 0.5
+        return self._unknown_weight
+
+
+def content_outside(content, names) -> bool:
+    """Whether the question names something specific of its own (kept for follow-up decisions)."""
+    return bool(names)
