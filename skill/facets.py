@@ -25,13 +25,13 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "who": [
         (r"^(who|whom)\b", MEDIUM),
         (r"\b(who|whom|whose)\b", MEDIUM),
-        (r"\b(which|what) (leaders?|people|person|groups?|men|women|politicians?|officials?)\b", STRONG),
+        (r"\b(which|what) (\w+ )?(leaders?|people|person|groups?|men|women|politicians?|officials?|minister|general|students?)\b", STRONG),
         (r"\b(responsible for|in charge|behind|led by|run by|masterminded)\b", MEDIUM),
         (r"\b(leader|leaders|involved)\b", WEAK),
     ],
     "when": [
         (r"^when\b", STRONG),
-        (r"\bwhen\b", MEDIUM),
+        (r"\bwhen\b", WEAK),
         (r"\b(what|which) (year|years|date|dates|month|decade|time)\b", STRONG),
         (r"\bhow long\b", STRONG),
         (r"\b(dates?|timeline|chronology|in what year|over what years|start and end)\b", STRONG),
@@ -59,7 +59,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "effects": [
         (r"\b(effects?|impacts?|consequences?|results?|outcomes?|legacy|aftermath|significance)\b", STRONG),
-        (r"\b(success|successful|succeed|succeeded|failure|failures|failed|fail|work|worked|achieve|achieved|achievements?)\b", STRONG),
+        (r"\b(success|successful|succeed|succeeded|failure|failures|failed|fail|achieve|achieved|achievements?)\b", STRONG),
+        (r"\b(did|does|do) .+ (work|succeed)$", STRONG),
         (r"\b(went wrong|go wrong|lead to|led to|result of|as a result|affect|affected|change china|changed)\b", STRONG),
         (r"\bwhat happened (to|after|next|afterwards|as)\b", STRONG),
         (r"\b(how many (people )?(died|killed|deaths)|death toll|died|deaths|killed)\b", MEDIUM),

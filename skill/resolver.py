@@ -39,6 +39,7 @@ _PRESENT_SELF = re.compile(
     r"\b(how (do|can|should|would) (i|you|we)|can you help me|help me with|my (homework|maths)|"
     r"latest|today|tomorrow|tonight|right now|last year|this year|next year|nowadays|these days|currently)\b")
 _FOLLOW_UP = re.compile(r"^(and|what about|how about|and what about|and how about|what of|now|then)\b")
+_DEFINITION = re.compile(r"^(who|what) (is|was|were|are) (\w+ ?){1,4}$")
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|that|this|he|she|his|her|those|these)\b")
 
 
@@ -62,6 +63,7 @@ class _Name:
     words: tuple[str, ...]
     text: str
     sounds: str
+    stems: str
     glossary: str | None
 
 
@@ -91,7 +93,8 @@ class Resolver:
             words = words[1:]
         if not words:
             return
-        name = _Name(topic_id, tuple(words), " ".join(words), " ".join(sound(w) for w in words), glossary)
+        name = _Name(topic_id, tuple(words), " ".join(words), " ".join(sound(w) for w in words),
+                     " ".join(stem(w) for w in words), glossary)
         idx = len(self._names)
         self._names.append(name)
         for w in words:
@@ -104,14 +107,21 @@ class Resolver:
         """Per topic: the set of meaningful stems in everything it says; idf across topics."""
         self._doc: dict[str, set[str]] = {}
         self._doc_sounds: dict[str, set[str]] = {}
+        self._tf: dict[str, dict[str, int]] = {}
+        self._length: dict[str, int] = {}
         for topic in store.topics.values():
             texts = [*topic.aliases, topic.title, *topic.keywords]
             for answer in topic.facets.values():
                 texts.extend(answer.sentences)
             for entry in topic.glossary:
                 texts.extend([entry.term, entry.text, *entry.aliases])
-            terms = {stem(w) for t in texts for w in normalize(t).split() if w not in STOPWORDS}
-            self._doc[topic.id] = terms
+            stems = [stem(w) for t in texts for w in normalize(t).split() if w not in STOPWORDS]
+            self._doc[topic.id] = set(stems)
+            tf: dict[str, int] = defaultdict(int)
+            for s in stems:
+                tf[s] += 1
+            self._tf[topic.id] = dict(tf)
+            self._length[topic.id] = len(stems)
             self._doc_sounds[topic.id] = {sound(w) for t in texts for w in normalize(t).split()
                                           if w not in STOPWORDS and len(w) >= 4}
         n = len(self._doc)
@@ -123,6 +133,14 @@ class Resolver:
         self._unknown_weight = math.log((n + 1) / 0.5)
         self._known_sounds = set().union(*self._doc_sounds.values()) if self._doc_sounds else set()
         self._facet_stems = {stem(w) for w in FACET_WORDS}
+        self._avg_length = sum(self._length.values()) / max(1, len(self._length))
+
+    def _tf_weight(self, topic_id: str, term: str) -> float:
+        """BM25's saturating term frequency: a topic that keeps mentioning a word is about it."""
+        tf = self._tf[topic_id].get(term, 0)
+        k1, b = 1.2, 0.5
+        norm = k1 * (1 - b + b * self._length[topic_id] / self._avg_length)
+        return tf * (k1 + 1) / (tf + norm) if tf else 0.0
 
     # --- resolving --------------------------------------------------------------------------
 
@@ -149,6 +167,10 @@ class Resolver:
                                         if scores else (None, (0.0, None)))
         if out_of_period:
             best *= 0.3
+        # "who was X?" asks for a definition: a passing mention of X in some answer does not give one
+        if best_topic and not glossary and _DEFINITION.match(text) and not any(
+                self._names[i].topic_id == best_topic for i in names):
+            best *= 0.5
         if present_self:
             best *= 0.6
         debug["best"] = round(best, 3)
@@ -197,6 +219,7 @@ class Resolver:
             candidates |= self._by_word.get("~" + sound(w), set())
             candidates |= self._by_word.get("^" + stem(w), set())
         token_sounds = [sound(w) for w in tokens]
+        token_stems = [stem(w) for w in tokens]
         found: dict[int, tuple[float, set[int]]] = {}
         for idx in candidates:
             name = self._names[idx]
@@ -209,15 +232,28 @@ class Resolver:
                         continue
                     spelled = fuzz.ratio(name.text, " ".join(window))
                     heard = fuzz.ratio(name.sounds, " ".join(token_sounds[start:start + size])) * 0.95
-                    score = max(spelled, heard)
+                    stemmed = fuzz.ratio(name.stems, " ".join(token_stems[start:start + size]))
+                    score = max(spelled, heard, stemmed)
                     if score > best:
                         best, where = score, set(range(start, start + len(window)))
-            # one-word names must be near exact; longer names tolerate more mishearing
-            floor = 90 if (n == 1 and len(name.text) < 8) else 84 if n == 1 else 72
-            if best >= floor:
-                quality = (best - floor) / (100 - floor)
+            # abbreviations must be exact; one-word names near exact; longer names tolerate mishearing
+            floor = 101 if len(name.text) <= 4 else 90 if (n == 1 and len(name.text) < 8) else 84 if n == 1 else 74
+            if best >= floor and self._every_word_heard(name, [tokens[i] for i in sorted(where)]):
+                quality = (best - floor) / (101 - floor)
                 found[idx] = (0.55 + 0.45 * quality, where)
         return found
+
+    @staticmethod
+    def _every_word_heard(name: _Name, window: list[str]) -> bool:
+        """Each meaningful word of a name must be heard, by spelling or sound, not just the whole."""
+        for w in name.words:
+            if w in STOPWORDS:
+                continue
+            if not any(w == t or fuzz.ratio(w, t) >= 75 or stem(w) == stem(t)
+                       or (len(w) >= 4 and sound(w) == sound(t))
+                       for t in window):
+                return False
+        return True
 
     def _score_topics(self, tokens, content, names) -> dict[str, tuple[float, str | None]]:
         """topic id -> (score 0..1, glossary entry id if a glossary name carried it)."""
@@ -232,7 +268,7 @@ class Resolver:
             prev = best_name.get(name.topic_id)
             if prev is None or q > prev[0] or (q == prev[0] and len(name.words) > prev[3]):
                 best_name[name.topic_id] = (q, where, name.glossary, len(name.words))
-        scores: dict[str, tuple[float, str | None]] = {}
+        rows = []
         for topic_id, doc in self._doc.items():
             covered_by_name = best_name.get(topic_id, (0.0, set(), None, 0))
             explained = 0.0
@@ -244,20 +280,25 @@ class Resolver:
                 s = stem(w)
                 if s in doc:
                     explained += weights[i]
-                    evidence += self._idf.get(s, 0.0)
+                    evidence += self._idf.get(s, 0.0) * self._tf_weight(topic_id, s)
                 elif len(w) >= 5 and sound(w) in self._doc_sounds[topic_id]:
                     explained += 0.6 * weights[i]
                     evidence += 0.6 * self._idf.get(s, self._unknown_weight * 0.5)
-            coverage = explained / total
-            name_q = covered_by_name[0]
-            # content alone needs several rare words to be trusted
-            content_strength = 1 - math.exp(-evidence / 4.0)
+            rows.append((topic_id, covered_by_name[0], covered_by_name[2], explained / total, evidence))
+        ranked = sorted((r[4] for r in rows), reverse=True)
+        scores: dict[str, tuple[float, str | None]] = {}
+        for topic_id, name_q, glossary, coverage, evidence in rows:
             if name_q:
-                score = 0.62 * name_q + 0.38 * coverage
+                # a name is strong evidence, but not for a question mostly about something else
+                score = name_q * (0.25 + 0.75 * coverage)
             else:
-                score = 0.75 * content_strength * coverage
+                # content alone: enough rare words, and clearly more than any other topic has
+                other = ranked[1] if evidence == ranked[0] and len(ranked) > 1 else ranked[0]
+                strength = 1 - math.exp(-evidence / 4.0)
+                margin = evidence / (evidence + 0.5 * other) if evidence else 0.0
+                score = 0.85 * strength * coverage * margin
             if score > 0:
-                scores[topic_id] = (score, covered_by_name[2])
+                scores[topic_id] = (score, glossary)
         return scores
 
     def _weight(self, word: str) -> float:

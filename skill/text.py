@@ -136,7 +136,7 @@ def normalize(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"\b(\d{4})\s*[-\u2013]\s*(\d{2})\b", lambda m: f"{m[1]} {m[1][:2]}{m[2]}", text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
-    text = re.sub(r"'s\b", "s", text)
+    text = re.sub(r"'s\b", "", text)   # possessives and "what's": "mao's death" meets "mao died"
     text = re.sub(r"[^a-z0-9]+", " ", text)
     words = text.split()
     return " ".join(_expand_short_years(_number_tokens(words)))
@@ -146,10 +146,18 @@ def words(text: str) -> list[str]:
     return normalize(text).split()
 
 
+# Irregular forms a stemmer leaves apart, though a question and an answer use them interchangeably.
+_LEMMAS = {"died": "die", "dies": "die", "dying": "die", "death": "die", "deaths": "die", "dead": "die",
+           "killed": "kill", "starved": "starv", "starvation": "starv", "women": "woman", "men": "man",
+           "children": "child", "chinas": "china", "soviets": "soviet", "ussr": "soviet", "americans": "america",
+           "american": "america", "usa": "america"}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     if word.isdigit():
         return word
+    word = _LEMMAS.get(word, word)
     return _stemmer.stemWord(word)
 
 
