@@ -2,7 +2,8 @@
 
 Read by the dialogue policy (which command a turn is), by the Alexa and Dialogflow adapters (intent
 names), and by model generation (sample utterances, training phrases). "{topic}" stands for the topic
-slot, "{question}" for free phrasing.
+slot, "{question}" for free phrasing. Facet samples with no slot are follow-ups ("what were its effects"):
+the topic comes from the conversation.
 """
 from __future__ import annotations
 
@@ -29,27 +30,33 @@ FACET_INTENTS = (
     Intent("what", "WhatIntent", facet="what", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
         "what was {topic}", "what were {topic}", "what is {topic}", "tell me about {topic}",
         "explain {topic}", "give me an overview of {topic}", "what do you know about {topic}",
-        "{topic}", "what does {topic} mean", "describe {topic} to me")),
+        "{topic}", "what does {topic} mean", "describe {topic} to me",
+        "what was it", "explain it")),
     Intent("who", "WhoIntent", facet="who", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
         "who introduced {topic}", "who was behind {topic}", "who led {topic}",
         "who was involved in {topic}", "which leaders were involved in {topic}",
-        "who started {topic}", "who was responsible for {topic}")),
+        "who started {topic}", "who was responsible for {topic}",
+        "who was involved", "who was behind it", "who led it")),
     Intent("when", "WhenIntent", facet="when", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
         "when was {topic}", "when did {topic} start", "what year did {topic} begin",
         "how long did {topic} last", "when did {topic} happen", "what are the dates of {topic}",
-        "when did {topic} end")),
+        "when did {topic} end",
+        "when was it", "when did it start", "when did it happen")),
     Intent("why", "WhyIntent", facet="why", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
         "why was {topic} introduced", "why did {topic} happen", "what caused {topic}",
         "what were the aims of {topic}", "what were the reasons for {topic}",
-        "how come {topic} happened", "why did mao start {topic}")),
+        "how come {topic} happened", "why did mao start {topic}",
+        "why did it happen", "why was it introduced", "what caused it")),
     Intent("features", "FeaturesIntent", facet="features", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
         "what were the key features of {topic}", "what did {topic} involve",
         "what happened during {topic}", "describe the main features of {topic}",
-        "what were the features of {topic}", "what went on during {topic}")),
+        "what were the features of {topic}", "what went on during {topic}",
+        "what were its key features", "what were the key features", "what did it involve")),
     Intent("effects", "EffectsIntent", facet="effects", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
         "what were the effects of {topic}", "what were the consequences of {topic}",
         "what was the impact of {topic}", "was {topic} a success", "what went wrong with {topic}",
-        "what happened as a result of {topic}", "what were the results of {topic}")),
+        "what happened as a result of {topic}", "what were the results of {topic}",
+        "what were its effects", "what were the effects", "what were the consequences", "was it a success")),
 )
 
 FREE_QUESTION = Intent(
