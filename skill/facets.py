@@ -17,13 +17,15 @@ STRONG, MEDIUM, WEAK = 3.0, 2.0, 1.0
 _CUES: dict[str, list[tuple[str, float]]] = {
     "what": [
         (r"^(what|whats) (is|was|were|are)\b", WEAK),
-        (r"\b(tell me about|tell me something about|talk about|overview|summary|summarise|sum up|define|definition)\b", MEDIUM),
+        (r"\b(tell me about|tell me something about|talk about|overview|summary|summarise|sum up|define|definition)\b", 2.5),
         (r"\b(what (does|did) .+ mean|meaning of|what is meant by)\b", STRONG),
         (r"^explain (the|a|an)\b", WEAK),
         (r"\bwhat (was|is|were) (the )?(point|idea) of\b", WEAK),
     ],
     "who": [
         (r"^(who|whom)\b", MEDIUM),
+        # speech recognisers often hear a leading "who" as "he", "you", "to" or "here"
+        (r"^(he|you|to|here|hill|he ll|who d) (\w+ed|led|let|came|put|made|said|took|got|stood|wrote|ran|began|help|first)\b", MEDIUM),
         (r"\b(who|whom|whose)\b", MEDIUM),
         (r"\b(which|what) (\w+ )?(leaders?|people|person|groups?|men|women|politicians?|officials?|minister|general|students?)\b", STRONG),
         (r"\b(responsible for|in charge|behind|led by|run by|masterminded)\b", MEDIUM),
@@ -33,11 +35,11 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"^when\b", STRONG),
         (r"\bwhen\b", WEAK),
         (r"\b(what|which) (year|years|date|dates|month|decade|time)\b", STRONG),
+        (r"^what (your|yours|ears|gears|here) (did|was|were|do)\b", STRONG),   # "what year did", misheard
         (r"\bhow long\b", STRONG),
         (r"\b(dates?|timeline|chronology|in what year|over what years|start and end)\b", STRONG),
     ],
     "why": [
-        (r"^why\b", STRONG),
         (r"\bwhy\b", MEDIUM),
         (r"\b(reasons?|causes?|caused|cause of|causing|aims?|aimed|motives?|motivations?|purpose|goals?|objectives?)\b", STRONG),
         (r"\b(how come|what made|what led to|what lead to|led to the|what for|for what reason|so that)\b", STRONG),
@@ -45,13 +47,15 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(died? of|death caused)\b", STRONG),
     ],
     "features": [
-        (r"\b(features?|characteristics?|involve|involved|involving|consisted?|stages?|aspects?|main events|key events)\b", STRONG),
+        (r"\b(features?|characteristics?|consisted?|stages?|aspects?|main events|key events)\b", STRONG),
+        (r"\b(involve|involved|involving)\b", MEDIUM),
+        (r"^how (did|was|were|do|does) ", WEAK),
         (r"\bwhat happened (during|at|in|on|inside|throughout)\b", STRONG),
-        (r"\bwhat happened\b", WEAK),
+        (r"\bwhat happened\b", MEDIUM),
         (r"\bwhat went on\b", STRONG),
-        (r"\bwhat (did|do|does) .+ (do|say|says|said|include|ban|allow|change|make|build|involve)\b", MEDIUM),
+        (r"\bwhat (did|do|does) .+ (do|due|say|says|said|include|ban|allow|change|make|build|involve)\b", MEDIUM),
         (r"\bwhat (kind|kinds|sort|sorts|type|types) of\b", STRONG),
-        (r"\b(what was|what were) .+ like\b", STRONG),
+        (r"\b(what|why) (was|were) .+ like\b", STRONG),
         (r"\b(life|conditions|daily) like\b", STRONG),
         (r"\bdescribe\b", MEDIUM),
         (r"\bhow did .+ (work|operate|run)\b", MEDIUM),
@@ -60,7 +64,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "effects": [
         (r"\b(effects?|impacts?|consequences?|results?|outcomes?|legacy|aftermath|significance)\b", STRONG),
         (r"\b(success|successful|succeed|succeeded|failure|failures|failed|fail|achieve|achieved|achievements?)\b", STRONG),
-        (r"\b(did|does|do) .+ (work|succeed)$", STRONG),
+        (r"\b(did|does|do) .+ (work|worked|succeed)$", STRONG),
         (r"\b(went wrong|go wrong|lead to|led to|result of|as a result|affect|affected|change china|changed)\b", STRONG),
         (r"\bwhat happened (to|after|next|afterwards|as)\b", STRONG),
         (r"\b(how many (people )?(died|killed|deaths)|death toll|died|deaths|killed)\b", MEDIUM),
@@ -90,6 +94,11 @@ def guess_facet(normalized: str) -> FacetGuess:
         matched = [w for rx, w in cues if rx.search(normalized)]
         # the strongest cue counts fully, further cues of the same facet add a little
         scores[facet] = (max(matched) + 0.25 * (len(matched) - 1)) if matched else 0.0
+    # "why was the first five year plan": with no verb after it, a leading "why was" is most often a
+    # misheard "what was"
+    if re.match(r"^why (was|were|is|are) ", normalized) and scores["why"] <= MEDIUM + 0.25 and not re.search(
+            r"\w+(ed|en)\b|\b(so|such|important|popular|successful|necessary|unpopular)\b", normalized[8:]):
+        scores["why"], scores["what"] = WEAK, max(scores["what"], WEAK)
     best = max(FACETS, key=lambda f: (scores[f], f == "what"))
     if scores[best] == 0:
         return FacetGuess("what", 0.0, scores)
