@@ -97,7 +97,8 @@ def guess_facet(normalized: str) -> FacetGuess:
     # "why was the first five year plan": with no verb after it, a leading "why was" is most often a
     # misheard "what was"
     if re.match(r"^why (was|were|is|are) ", normalized) and scores["why"] <= MEDIUM + 0.25 and not re.search(
-            r"\w+(ed|en)\b|\b(so|such|important|popular|successful|necessary|unpopular)\b", normalized[8:]):
+            r"\w+(ed|en)\b|\b(built|held|made|set|put|led|begun|done|kept|sent|lost|won|split|run|brought|"
+            r"fought|so|such|important|popular|successful|necessary|unpopular)\b", normalized[8:]):
         scores["why"], scores["what"] = WEAK, max(scores["what"], WEAK)
     best = max(FACETS, key=lambda f: (scores[f], f == "what"))
     if scores[best] == 0:

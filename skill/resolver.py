@@ -29,6 +29,7 @@ from .text import FACET_WORDS, STOPWORDS, normalize, sound, stem
 # Calibrated on the development questions (clean and speech-recognised); see README "Resolver".
 THRESHOLD = 0.50
 FOLLOW_UP_THRESHOLD = 0.40
+DOMINANCE_BOOST = 0.3
 
 # Leading words that carry nothing: wake words, politeness, hesitation.
 _FILLER = re.compile(
@@ -151,8 +152,10 @@ class Resolver:
         if not tokens:
             return NO_ANSWER
         facet = guess_facet(text)
+        # meaningful words; bare small numbers ("twelve times eight") say nothing about a topic
         content = [(i, w) for i, w in enumerate(tokens)
-                   if w not in STOPWORDS and stem(w) not in self._facet_stems]
+                   if w not in STOPWORDS and stem(w) not in self._facet_stems
+                   and not (w.isdigit() and len(w) < 4)]
         names = self._match_names(tokens)
         scores = self._score_topics(tokens, content, names)
         prev_topic, prev_facet = context
@@ -273,6 +276,7 @@ class Resolver:
             covered_by_name = best_name.get(topic_id, (0.0, set(), None, 0))
             explained = 0.0
             evidence = 0.0
+            matched = 0
             for i, w in content:
                 if i in covered_by_name[1]:
                     explained += weights[i]
@@ -281,13 +285,14 @@ class Resolver:
                 if s in doc:
                     explained += weights[i]
                     evidence += self._idf.get(s, 0.0) * self._tf_weight(topic_id, s)
+                    matched += 1
                 elif len(w) >= 5 and sound(w) in self._doc_sounds[topic_id]:
                     explained += 0.6 * weights[i]
                     evidence += 0.6 * self._idf.get(s, self._unknown_weight * 0.5)
-            rows.append((topic_id, covered_by_name[0], covered_by_name[2], explained / total, evidence))
+            rows.append((topic_id, covered_by_name[0], covered_by_name[2], explained / total, evidence, matched))
         ranked = sorted((r[4] for r in rows), reverse=True)
         scores: dict[str, tuple[float, str | None]] = {}
-        for topic_id, name_q, glossary, coverage, evidence in rows:
+        for topic_id, name_q, glossary, coverage, evidence, matched in rows:
             if name_q:
                 # a name is strong evidence, but not for a question mostly about something else
                 score = name_q * (0.25 + 0.75 * coverage)
@@ -297,6 +302,8 @@ class Resolver:
                 strength = 1 - math.exp(-evidence / 4.0)
                 margin = evidence / (evidence + 0.5 * other) if evidence else 0.0
                 score = 0.85 * strength * coverage * margin
+                if matched < 2:
+                    score *= 0.5     # one shared word is a coincidence more often than a description
             if score > 0:
                 scores[topic_id] = (score, glossary)
         return scores
