@@ -147,11 +147,12 @@ class Resolver:
 
     def resolve(self, question: str, context: tuple[str | None, str | None] = (None, None)) -> Resolution:
         """Resolve one question; context is the (topic, facet) of the conversation so far."""
-        text = _FILLER.sub("", normalize(question))
+        said = normalize(question)
+        text = _FILLER.sub("", said)
         tokens = text.split()
         if not tokens:
             return NO_ANSWER
-        facet = guess_facet(text)
+        facet = guess_facet(said)
         # meaningful words; bare small numbers ("twelve times eight") say nothing about a topic
         content = [(i, w) for i, w in enumerate(tokens)
                    if w not in STOPWORDS and stem(w) not in self._facet_stems
@@ -235,14 +236,14 @@ class Resolver:
                         continue
                     spelled = fuzz.ratio(name.text, " ".join(window))
                     heard = fuzz.ratio(name.sounds, " ".join(token_sounds[start:start + size])) * 0.95
-                    stemmed = fuzz.ratio(name.stems, " ".join(token_stems[start:start + size]))
+                    stemmed = fuzz.ratio(name.stems, " ".join(token_stems[start:start + size])) * 0.99
                     score = max(spelled, heard, stemmed)
                     if score > best:
                         best, where = score, set(range(start, start + len(window)))
             # abbreviations must be exact; one-word names near exact; longer names tolerate mishearing
-            floor = 101 if len(name.text) <= 4 else 90 if (n == 1 and len(name.text) < 8) else 84 if n == 1 else 74
+            floor = 100 if len(name.text) <= 4 else 90 if (n == 1 and len(name.text) < 8) else 84 if n == 1 else 74
             if best >= floor and self._every_word_heard(name, [tokens[i] for i in sorted(where)]):
-                quality = (best - floor) / (101 - floor)
+                quality = 1.0 if best >= 100 else (best - floor) / (100 - floor)
                 found[idx] = (0.55 + 0.45 * quality, where)
         return found
 
@@ -271,6 +272,11 @@ class Resolver:
             prev = best_name.get(name.topic_id)
             if prev is None or q > prev[0] or (q == prev[0] and len(name.words) > prev[3]):
                 best_name[name.topic_id] = (q, where, name.glossary, len(name.words))
+        # the longest match wins: "the second five year plan" is not "the five year plan"
+        for topic_id, (q, where, gloss, n) in list(best_name.items()):
+            if any(other != topic_id and where < o_where and o_q >= q
+                   for other, (o_q, o_where, _, _) in best_name.items()):
+                best_name[topic_id] = (q * 0.8, where, gloss, n)
         rows = []
         for topic_id, doc in self._doc.items():
             covered_by_name = best_name.get(topic_id, (0.0, set(), None, 0))

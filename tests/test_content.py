@@ -1,0 +1,89 @@
+"""Content loading: a valid unit loads; every kind of mistake is reported with file, line and field."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from skill.content import FACETS, ContentError, load_store
+from skill.settings import PROJECT_ROOT
+from tests.conftest import SHARED, TINY_TOPIC, write_unit
+
+
+def problems_for(tmp_path, topics):
+    with pytest.raises(ContentError) as err:
+        load_store(write_unit(tmp_path, topics=topics))
+    return err.value.problems
+
+
+def test_tiny_unit_loads(tiny_store):
+    topic = tiny_store.topic("grain-plan")
+    assert topic.spoken_title == "The Grain Plan"
+    assert tiny_store.answer("grain-plan", "effects").points[0].label == "success"
+    assert tiny_store.summary()["facets"] == 6
+
+
+@pytest.mark.parametrize("change, field, line", [
+    (("  effects:\n", "  results:\n"), "facets.results", 23),
+    (("id: grain-plan\n", "id: other\n"), "id", 1),
+    (('    lead: "Zhou Enlai drew up the Grain Plan."\n', '    lead: ""\n'), "facets.who.lead", 12),
+    (("label: success", "label: triumph"), "facets.effects.points[0].label", 26),
+    (("boards: [edexcel]", "boards: [aqa]"), "boards", 5),
+    (("period: [1955, 1957]", "period: [1957, 1955]"), "period", 3),
+    (("sources: [\"A checked textbook\"]\n", ""), "sources", 1),
+])
+def test_mistakes_name_file_line_and_field(tmp_path, change, field, line):
+    text = TINY_TOPIC.replace(*change)
+    assert text != TINY_TOPIC
+    problems = problems_for(tmp_path, {"grain-plan": text})
+    assert any(p.field == field and p.line == line and p.file.endswith("grain-plan.yaml") for p in problems), problems
+
+
+def test_over_long_answer_is_an_error(tmp_path):
+    long_lead = " ".join(["word"] * 260)
+    text = TINY_TOPIC.replace("The Grain Plan set quotas for every village & farm.", long_lead)
+    problems = problems_for(tmp_path, {"grain-plan": text})
+    assert any(p.field == "facets.what" and "at most 250" in p.message for p in problems)
+
+
+def test_alias_shared_by_two_topics(tmp_path):
+    other = TINY_TOPIC.replace("id: grain-plan", "id: rice-plan").replace("the grain plan,", "the rice plan,")
+    problems = problems_for(tmp_path, {"grain-plan": TINY_TOPIC, "rice-plan": other})
+    assert any("grain quotas" in p.message and p.field == "aliases" for p in problems)
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path):
+    problems = problems_for(tmp_path, {"grain-plan": TINY_TOPIC.replace("aliases: [the grain plan", "aliases: [the grain plan:")})
+    assert problems and problems[0].line > 0
+
+
+def test_every_topic_of_the_inventory_answers_every_facet(store):
+    inventory = yaml.safe_load((SHARED / "topics.yaml").read_text())
+    for entry in inventory["topics"]:
+        topic = store.topic(entry["id"])
+        assert set(topic.facets) == set(FACETS), entry["id"]
+        for facet in FACETS:
+            answer = topic.facets[facet]
+            assert answer.lead and len(answer.points) >= 2, (entry["id"], facet)
+        for alias in entry["aliases"]:
+            assert alias.lower() in topic.aliases, (entry["id"], alias)
+        assert topic.sources and topic.boards
+
+
+def test_seed_errors_are_not_repeated(store):
+    who = " ".join(store.answer("great-leap-forward", "who").sentences)
+    assert "Mao" in who.split(".")[0]
+    everything = " ".join(s for t in store.topics.values() for a in t.facets.values() for s in a.sentences)
+    assert "went into hiding" not in everything and "50 million people died" not in everything
+
+
+def test_content_shares_no_sentence_with_the_seed_page(store):
+    seed = " ".join(p.read_text() for p in (SHARED / "reference" / "seed").iterdir()).lower()
+    for topic in store.topics.values():
+        for answer in topic.facets.values():
+            for sentence in answer.sentences:
+                assert sentence.lower().rstrip(".") not in seed or len(sentence.split()) < 6, sentence
+
+
+def test_real_content_path_is_the_default():
+    from skill import settings
+    assert settings.get("content_dir") == str(PROJECT_ROOT / "content")

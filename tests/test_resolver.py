@@ -1,0 +1,75 @@
+"""The resolver on the real content: cases from tests/cases/resolver.yaml, plus its building blocks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from skill.facets import guess_facet
+from skill.resolver import Resolver
+from skill.text import normalize
+
+CASES = yaml.safe_load((Path(__file__).parent / "cases" / "resolver.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def resolver(store):
+    return Resolver(store)
+
+
+@pytest.mark.parametrize("question, topic, facet", CASES["answer"])
+def test_answers(resolver, question, topic, facet):
+    res = resolver.resolve(question)
+    assert (res.topic, res.facet) == (topic, facet), res.debug
+
+
+@pytest.mark.parametrize("question", CASES["refuse"])
+def test_refuses(resolver, question):
+    res = resolver.resolve(question)
+    assert not res.answered, (res.topic, res.facet, res.debug)
+
+
+@pytest.mark.parametrize("turns, topic, facet", CASES["followups"])
+def test_follow_ups(resolver, turns, topic, facet):
+    context = (None, None)
+    for turn in turns:
+        res = resolver.resolve(turn, context)
+        context = (res.topic, res.facet)
+    assert context == (topic, facet)
+
+
+def test_every_alias_in_content_finds_its_topic(resolver, store):
+    for topic in store.topics.values():
+        for alias in topic.aliases:
+            res = resolver.resolve(f"tell me about {alias}")
+            assert res.topic == topic.id, (alias, res.debug)
+
+
+def test_glossary_term_is_answered_as_a_term(resolver, store):
+    entry = store.glossary["people-s-commune"]
+    res = resolver.resolve("what was a people's commune")
+    assert res.glossary == entry.id and res.topic == "great-leap-forward"
+
+
+@pytest.mark.parametrize("spoken, written", [
+    ("the nineteen fifty marriage law", "the 1950 marriage law"),
+    ("between nineteen forty six and forty nine", "between 1946 and 1949"),
+    ("the seven thousand cadres conference", "the 7000 cadres conference"),
+    ("in the nineteen sixties", "in the 1960s"),
+    ("Mao's Little Red Book!", "mao little red book"),
+])
+def test_numbers_and_punctuation_normalise(spoken, written):
+    assert normalize(spoken) == written
+
+
+@pytest.mark.parametrize("question, facet", [
+    ("what were the consequences of it", "effects"),
+    ("what year did it start", "when"),
+    ("how come it happened", "why"),
+    ("describe two features of it", "features"),
+    ("which leaders were involved", "who"),
+    ("the great leap forward", "what"),
+])
+def test_facet_cues(question, facet):
+    assert guess_facet(normalize(question)).facet == facet
