@@ -35,13 +35,21 @@ def reply_json(reply) -> dict:
     }
 
 
-def cmd_ask(args) -> int:
-    from .dialogue import Dialogue, Turn
+def _conversation(args, store):
+    """A conversation for --user (progress kept in --database or SKILL_DATABASE_URL), else anonymous."""
+    from .progress import ProgressError
     from .session import Conversation
 
+    try:
+        return Conversation.open(store, user=args.user, database_url=args.database)
+    except (ProgressError, ValueError) as e:
+        print(f"progress database error: {e}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def cmd_ask(args) -> int:
     store = _store(args)
-    dialogue = Dialogue(store)
-    conversation = Conversation(dialogue, user=args.user, database_url=args.database)
+    conversation = _conversation(args, store)
 
     def emit(reply):
         if args.json:
@@ -110,20 +118,20 @@ def cmd_serve(args) -> int:
 
 
 def cmd_quiz(args) -> int:
-    from .dialogue import Dialogue
-    from .session import Conversation
-
     store = _store(args)
-    conversation = Conversation(Dialogue(store), user=args.user, database_url=args.database)
-    first = conversation.say(f"quiz me on {args.topic}" if args.topic else "quiz me")
-    print(first.text)
-    while not first.end_session:
+    conversation = _conversation(args, store)
+    reply = conversation.say(f"quiz me on {args.topic}" if args.topic else "quiz me")
+    print(reply.text, flush=True)
+    # the round ends when the quiz does; the student may also say stop, or ask for another round
+    while not reply.end_session and reply.state.get("mode") == "quiz":
         try:
-            line = input("> ")
+            line = input("> " if sys.stdin.isatty() else "")
         except EOFError:
             break
-        first = conversation.say(line)
-        print(first.text)
+        if not line.strip():
+            continue
+        reply = conversation.say(line.strip())
+        print(reply.text, flush=True)
     return 0
 
 

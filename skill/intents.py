@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 TOPIC_SLOT = "topic"
 TOPIC_TYPE = "TopicType"
 QUESTION_SLOT = "question"
+ANSWER_SLOT = "answer"
+BOARD_SLOT = "board"
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,58 @@ COMMANDS = (
            text_cues=(r"^(say (it|that) (slower|more slowly)|slower|slower please|slow down|speak (slower|more slowly)|too fast)$",)),
     Intent("start_over", "AMAZON.StartOverIntent", command="start_over",
            text_cues=(r"^(start again|start over|from the (beginning|top)|begin again|restart)$",)),
-    Intent("next", "AMAZON.NextIntent", command="next", text_cues=(r"^(next|skip|skip it|next one|next part)$",)),
+    Intent("skip", "SkipIntent", command="skip",
+           samples=("skip", "skip it", "skip this one", "skip this part", "skip that question", "pass"),
+           text_cues=(r"^(skip|skip it|skip (this|that)( one| part| question)?|pass)$",)),
+    Intent("next", "AMAZON.NextIntent", command="next", text_cues=(r"^(next|next one|next part|next question)$",)),
     Intent("previous", "AMAZON.PreviousIntent", command="previous",
            text_cues=(r"^(previous|go back|back|last one|previous part)$",)),
+    # --- revision: quizzes, study guides, progress (skill.quiz, skill.guide, skill.progress) ---
+    # "(?P<topic>...)" in a cue captures the words naming a topic when the text has no slot.
+    Intent("quiz_wrong", "QuizMistakesIntent", command="quiz_wrong", samples=(
+        "quiz me on what i got wrong", "test me on what i got wrong", "quiz me on my mistakes",
+        "test me on my mistakes", "go over what i got wrong", "quiz me on the ones i got wrong"),
+        text_cues=(r"^(quiz|test|question) me (on|about) (what i (got|get) wrong|my mistakes|the ones i (got wrong|missed)"
+                   r"|what i missed|my weak (topics|spots|points))$",
+                   r"^(go over|practise|practice|revise) (what i got wrong|my mistakes)$")),
+    Intent("quiz", "QuizIntent", command="quiz", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
+        "quiz me", "test me", "give me a quiz", "start a quiz", "quiz me on {topic}", "test me on {topic}",
+        "give me a quiz on {topic}", "start a quiz on {topic}", "ask me questions on {topic}"),
+        text_cues=(r"^((quiz|test) me|(give me|start|do|let s do|lets do|i want|can i have|can i do) (a |another )?"
+                   r"(quiz|test)|quiz|another quiz|ask me questions)( (on|about|for) (?P<topic>.+))?$",)),
+    Intent("guide", "StudyGuideIntent", command="guide", slots=((TOPIC_SLOT, TOPIC_TYPE),), samples=(
+        "read me the study guide on {topic}", "read the study guide for {topic}", "study guide on {topic}",
+        "give me the revision notes on {topic}", "take me through {topic}", "read me the study guide",
+        "start the study guide on {topic}"),
+        text_cues=(r"^((read|play|give|start|open)( me)? (the |a |my )?)?(study guide|revision guide|revision notes"
+                   r"|study notes)( (on|for|about) (?P<topic>.+))?$",
+                   r"^(take|walk|talk) me through (?P<topic>.+)$")),
+    Intent("resume", "ResumeGuideIntent", command="resume", samples=(
+        "carry on with my study guide", "continue my study guide", "resume my study guide",
+        "where was i", "pick up where i left off", "go back to my study guide"),
+        text_cues=(r"^(carry on|continue|resume|go on|keep going|go back to|back to|pick up)( with)? (my |the )?"
+                   r"(study guide|guide|revision guide|revision notes)$",
+                   r"^(where was i|where did i (stop|get to|leave off)|pick up where i (left off|stopped))$")),
+    Intent("progress", "ProgressIntent", command="progress", samples=(
+        "how am i doing", "how am i getting on", "what's my progress", "tell me my score",
+        "how well am i doing", "give me a progress report"),
+        text_cues=(r"^(how (am i|m i|im i) (doing|getting on|going)|(hows|how is|how) my (progress|revision)|(whats|what is|what) my "
+                   r"(progress|score)|(show|tell|give) me my (progress|score|results)|my progress|(a )?progress report"
+                   r"|how well am i doing|how have i done( so far)?)$",)),
+    Intent("board", "SetExamBoardIntent", command="board", slots=((BOARD_SLOT, "AMAZON.SearchQuery"),), samples=(
+        "i'm doing {board}", "i'm studying {board}", "my exam board is {board}", "set my exam board to {board}",
+        "i take {board}", "change my exam board to {board}"),
+        text_cues=(r"^((i m|im|i am) (doing|studying|taking|sitting|on|with)|i (do|take|study)|my (exam )?board is"
+                   r"|(set|change) my (exam )?board to|the (exam )?board is) (?P<board>.+)$",)),
+    Intent("forget", "ForgetProgressIntent", command="forget", samples=(
+        "forget my progress", "delete my progress", "reset my progress", "delete my data",
+        "forget everything about me", "wipe my progress"),
+        text_cues=(r"^(forget|delete|erase|wipe|reset|clear|remove) (all )?(my progress|my data|my scores|my results"
+                   r"|my history|me|everything about me|what you know about me)$",)),
+    # A spoken quiz answer the platform caught with a carrier phrase; outside a quiz it is a question.
+    Intent("answer", "AnswerIntent", command="answer", slots=((ANSWER_SLOT, "AMAZON.SearchQuery"),), samples=(
+        "the answer is {answer}", "i think it's {answer}", "i think it was {answer}", "is it {answer}",
+        "my answer is {answer}", "option {answer}", "it was {answer}")),
 )
 
 ALL_INTENTS = FACET_INTENTS + (FREE_QUESTION,) + COMMANDS
@@ -99,10 +150,17 @@ _COMMAND_CUES = [(re.compile(cue), intent) for intent in COMMANDS for cue in int
 
 def command_in_text(normalized_text: str) -> Intent | None:
     """A command said in free text ("repeat that", "stop"), for text-only channels."""
+    found = parse_command(normalized_text)
+    return found[0] if found else None
+
+
+def parse_command(normalized_text: str) -> tuple[Intent, dict[str, str]] | None:
+    """A command in free text with the words its cue captured ({"topic": ...}, {"board": ...})."""
     text = re.sub(r"^(alexa|hey|ok|okay|um|uh|er|erm|please|can you|could you) ", "", normalized_text).strip()
     text = re.sub(r" (please|thanks|thank you)$", "", text)
     for rx, intent in _COMMAND_CUES:
-        if rx.match(text):
-            return intent
+        m = rx.match(text)
+        if m:
+            return intent, {k: v for k, v in m.groupdict().items() if v}
     return None
 
