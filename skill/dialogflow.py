@@ -22,8 +22,8 @@ from werkzeug.exceptions import BadRequest
 
 from . import settings
 from .dialogue import Reply, Turn
-from .intents import QUESTION_SLOT, TOPIC_SLOT
-from .models.dialogflow import BY_DISPLAY_NAME, PARAMETERS, WELCOME_INTENT
+from .intents import Intent
+from .models.dialogflow import BY_DISPLAY_NAME, INTENT_PARAMETERS, WELCOME_INTENT, entity_type, parameter_name
 
 log = logging.getLogger("skill.dialogflow")
 
@@ -33,7 +33,6 @@ MAX_DISPLAY_TEXT = 640               # Actions on Google simpleResponse.displayT
 # Dialogflow puts the event name in queryText when an event (not words) triggered the intent.
 _EVENT_TEXT = re.compile(r"^(WELCOME|[A-Z0-9]+(_[A-Z0-9]+)+)$")
 _WELCOME_EVENTS = {"WELCOME", "GOOGLE_ASSISTANT_WELCOME"}
-_INTENT_PARAMETERS = set(PARAMETERS.values())
 
 
 class DialogflowConfigError(RuntimeError):
@@ -144,31 +143,33 @@ def _restore(value: Any) -> Any:
 def _state_from(parameters: dict) -> dict:
     """Our dialogue state out of context / session parameters, without what Dialogflow mixed in."""
     return {k: _restore(v) for k, v in parameters.items()
-            if isinstance(k, str) and not k.endswith(".original") and k not in _INTENT_PARAMETERS}
+            if isinstance(k, str) and not k.endswith(".original") and k not in INTENT_PARAMETERS}
 
 
-def _slots(values: dict[str, tuple[str, str]]) -> dict:
-    """Platform parameters (resolved, said) in, dialogue slots out."""
+def _slots(intent: Intent, values: dict[str, tuple[str, str]]) -> dict:
+    """The intent's parameters, as (resolved value, words said), in; dialogue slots out."""
     slots = {}
-    topic = values.get(PARAMETERS[TOPIC_SLOT])
-    if topic and (topic[0] or topic[1]):
-        # the topic entity's value is the topic id; the dialogue checks it and else resolves what was said
-        slots[TOPIC_SLOT] = {"id": topic[0] or None, "value": topic[1] or topic[0]}
-    question = values.get(PARAMETERS[QUESTION_SLOT])
-    if question and (question[1] or question[0]):
-        slots[QUESTION_SLOT] = {"value": question[1] or question[0]}
+    for slot, slot_type in intent.slots:
+        resolved, said = values.get(parameter_name(slot), ("", ""))
+        if not (resolved or said):
+            continue
+        slots[slot] = {"value": said or resolved}
+        if entity_type(slot_type) != "@sys.any":
+            # an entity's value is our id (a topic id); the dialogue checks it, else resolves the words
+            slots[slot]["id"] = resolved or None
     return slots
 
 
-def _turn(intent_name: str, text: str, slots: dict, state: dict, user: str | None, locale: str,
+def _turn(intent_name: str, text: str, values: dict, state: dict, user: str | None, locale: str,
           event: str = "") -> Turn:
     if intent_name == WELCOME_INTENT or (not intent_name and event in _WELCOME_EVENTS):
         return Turn(kind="launch", text=text, user=user, locale=locale, state=state)
     intent = BY_DISPLAY_NAME.get(intent_name)
     if intent is None:
         # Dialogflow's fallback, or an intent this service does not know: answer the words themselves
-        return Turn(kind="text", text=text, slots=slots, user=user, locale=locale, state=state)
-    return Turn(kind="intent", intent=intent.name, text=text, slots=slots, user=user, locale=locale, state=state)
+        return Turn(kind="text", text=text, user=user, locale=locale, state=state)
+    return Turn(kind="intent", intent=intent.name, text=text, slots=_slots(intent, values), user=user,
+                locale=locale, state=state)
 
 
 def _locale(code: Any) -> str:
@@ -202,7 +203,7 @@ def es_turn(body: dict) -> tuple[Turn, str]:
     payload = original.get("payload") if isinstance(original.get("payload"), dict) else {}
     user_info = payload.get("user") if isinstance(payload.get("user"), dict) else {}
     user = user_info.get("userId") if isinstance(user_info.get("userId"), str) else session
-    turn = _turn(intent_name, text, _slots(values), state, user, _locale(result.get("languageCode")), event)
+    turn = _turn(intent_name, text, values, state, user, _locale(result.get("languageCode")), event)
     return turn, session.rstrip("/")
 
 
@@ -253,7 +254,7 @@ def cx_turn(body: dict) -> tuple[Turn, dict]:
             values[name] = (_text(value.get("resolvedValue")), _text(value.get("originalValue")))
     payload = _get(body, "payload", dict, "")
     user = payload.get("userId") if isinstance(payload.get("userId"), str) else (session or None)
-    turn = _turn(intent_name, text, _slots(values), _state_from(parameters), user,
+    turn = _turn(intent_name, text, values, _state_from(parameters), user,
                  _locale(body.get("languageCode")), event)
     return turn, parameters
 
@@ -300,13 +301,25 @@ def init_app(app: Flask) -> None:
         view.__name__ = f"dialogflow_{handler.__name__}"
         return view
 
+    def answer(turn: Turn) -> Reply:
+        try:
+            return core(app).dialogue.handle(turn)
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+            if not turn.state:
+                raise
+            # the state came back from Dialogflow unusable (hand-edited, or from an older version):
+            # answer afresh rather than fail the conversation
+            log.warning("dropping an unusable Dialogflow session state", exc_info=True)
+            turn.state = {}
+            return core(app).dialogue.handle(turn)
+
     def es(body: dict) -> dict:
         turn, session = es_turn(body)
-        return es_response(core(app).dialogue.handle(turn), session)
+        return es_response(answer(turn), session)
 
     def cx(body: dict) -> dict:
         turn, before = cx_turn(body)
-        return cx_response(core(app).dialogue.handle(turn), body, before)
+        return cx_response(answer(turn), body, before)
 
     app.add_url_rule("/dialogflow/es", view_func=guarded(es), methods=["POST"])
     app.add_url_rule("/dialogflow/cx", view_func=guarded(cx), methods=["POST"])

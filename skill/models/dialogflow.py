@@ -14,7 +14,7 @@ import re
 import uuid
 
 from ..content import ContentStore
-from ..intents import ALL_INTENTS, QUESTION_SLOT, TOPIC_SLOT, TOPIC_TYPE, Intent
+from ..intents import ALL_INTENTS, TOPIC_SLOT, TOPIC_TYPE, Intent
 
 AGENT_NAME = "History Revision"
 LANGUAGE = "en"
@@ -26,11 +26,27 @@ CX_WEBHOOK_URL = "https://YOUR-HOST/dialogflow/cx"
 WELCOME_INTENT = "Default Welcome Intent"    # Dialogflow's own names, on both ES and CX
 FALLBACK_INTENT = "Default Fallback Intent"
 TOPIC_ENTITY = "topic"
-# Intent parameters get their own names: Dialogflow copies a matched intent's parameters into every
-# active context (ES) and into the session parameters (CX), where our dialogue state keeps "topic".
-# An empty "topic" parameter would otherwise wipe the topic the student was talking about.
-PARAMETERS = {TOPIC_SLOT: "topic_name", QUESTION_SLOT: "question_text"}
-ENTITY_TYPES = {TOPIC_TYPE: "@" + TOPIC_ENTITY, "AMAZON.SearchQuery": "@sys.any"}
+ENTITY_TYPES = {TOPIC_TYPE: "@" + TOPIC_ENTITY}     # any other slot type is free text: @sys.any
+# Example words for free-text slots in training phrases; a topic slot gets topic titles instead.
+SLOT_EXAMPLES = {"question": ("why was the great leap forward introduced", "who led the red guards"),
+                 "answer": ("mao zedong", "1958", "the hundred flowers campaign")}
+
+
+def parameter_name(slot: str) -> str:
+    """The Dialogflow parameter for a catalogue slot ("topic" -> "topic_said").
+
+    Dialogflow copies a matched intent's parameters into every active context (ES) and into the
+    session parameters (CX), where the dialogue state keeps "topic": a parameter with the same name,
+    empty because the student said "what were its effects", would wipe the topic being discussed.
+    """
+    return f"{slot}_said"
+
+
+def entity_type(slot_type: str) -> str:
+    return ENTITY_TYPES.get(slot_type, "@sys.any")
+
+
+INTENT_PARAMETERS = frozenset(parameter_name(slot) for i in ALL_INTENTS for slot, _ in i.slots)
 # Catalogue intents Dialogflow covers with its own built-in intents or has no use for.
 _NOT_EXPORTED = {"fallback", "home"}
 END_INTENTS = {"stop", "cancel"}
@@ -135,15 +151,16 @@ def _split(phrase: str) -> list[tuple[str, str | None]]:
     return parts
 
 
-def _example(slot: str, index: int, examples: list[str]) -> str:
+def _example(slot: str, index: int, examples: dict[str, list[str]]) -> str:
     """A sample value for a slot in a training phrase, varied so no one topic dominates training."""
-    if slot == TOPIC_SLOT and examples:
-        return examples[index % len(examples)]
-    return "why was the great leap forward introduced" if slot == QUESTION_SLOT else slot
+    choices = examples.get(slot) or SLOT_EXAMPLES.get(slot) or ("mao zedong",)
+    return choices[index % len(choices)]
 
 
-def _topic_examples(store: ContentStore) -> list[str]:
-    return [t.spoken_title.lower() for t in sorted(store.topics.values(), key=lambda t: t.id)]
+def _examples(store: ContentStore) -> dict[str, list[str]]:
+    boards = sorted({b.name for u in store.units for b in u.boards.values()})
+    return {TOPIC_SLOT: [t.spoken_title.lower() for t in sorted(store.topics.values(), key=lambda t: t.id)],
+            "board": [b.lower() for b in boards]}
 
 
 def _slot_types(intent: Intent) -> dict[str, str]:
@@ -214,12 +231,12 @@ def _es_intent(name: str, parameters: list[dict], *, action: str = "", events: t
 
 
 def _es_parameter(intent_name: str, slot: str, slot_type: str) -> dict:
-    name = PARAMETERS.get(slot, slot)
+    name = parameter_name(slot)
     return {
         "id": _uuid("es-parameter", intent_name, name),
         "name": name,
         "required": False,
-        "dataType": ENTITY_TYPES.get(slot_type, "@sys.any"),
+        "dataType": entity_type(slot_type),
         "value": "$" + name,
         "defaultValue": "",
         "isList": False,
@@ -231,7 +248,7 @@ def _es_parameter(intent_name: str, slot: str, slot_type: str) -> dict:
     }
 
 
-def _es_usersays(intent: Intent, examples: list[str]) -> list[dict]:
+def _es_usersays(intent: Intent, examples: dict[str, list[str]]) -> list[dict]:
     types = _slot_types(intent)
     says = []
     for n, phrase in enumerate(phrases(intent)):
@@ -240,9 +257,8 @@ def _es_usersays(intent: Intent, examples: list[str]) -> list[dict]:
             if slot is None:
                 data.append({"text": text, "userDefined": False})
             else:
-                name = PARAMETERS.get(slot, slot)
-                data.append({"text": _example(slot, n, examples), "alias": name,
-                             "meta": ENTITY_TYPES.get(types.get(slot, ""), "@sys.any"), "userDefined": True})
+                data.append({"text": _example(slot, n, examples), "alias": parameter_name(slot),
+                             "meta": entity_type(types.get(slot, "")), "userDefined": True})
         says.append({"id": _uuid("es-phrase", display_name(intent), phrase), "data": data,
                      "isTemplate": False, "count": 0, "lang": LANGUAGE, "updated": 0})
     return says
@@ -250,7 +266,7 @@ def _es_usersays(intent: Intent, examples: list[str]) -> list[dict]:
 
 def generate_es(store: ContentStore) -> dict[str, str]:
     root = "dialogflow-es/"
-    examples = _topic_examples(store)
+    examples = _examples(store)
     files = {
         root + "agent.json": _dump(_es_agent()),
         root + "package.json": _dump({"version": "1.0.0"}),
@@ -277,15 +293,14 @@ def generate_es(store: ContentStore) -> dict[str, str]:
 def _cx_intent(name: str, intent: Intent | None, count: int) -> dict:
     data: dict = {"name": _uuid("cx-intent", name), "displayName": name}
     if intent and intent.slots:
-        data["parameters"] = [{"id": PARAMETERS.get(slot, slot),
-                               "entityType": ENTITY_TYPES.get(slot_type, "@sys.any")}
+        data["parameters"] = [{"id": parameter_name(slot), "entityType": entity_type(slot_type)}
                               for slot, slot_type in intent.slots]
     data["priority"] = 500000
     data["numTrainingPhrases"] = count
     return data
 
 
-def _cx_phrases(intent: Intent, examples: list[str]) -> dict:
+def _cx_phrases(intent: Intent, examples: dict[str, list[str]]) -> dict:
     out = []
     for n, phrase in enumerate(phrases(intent)):
         parts = []
@@ -293,7 +308,7 @@ def _cx_phrases(intent: Intent, examples: list[str]) -> dict:
             if slot is None:
                 parts.append({"text": text})
             else:
-                parts.append({"text": _example(slot, n, examples), "parameterId": PARAMETERS.get(slot, slot)})
+                parts.append({"text": _example(slot, n, examples), "parameterId": parameter_name(slot)})
         out.append({"parts": parts, "repeatCount": 1, "languageCode": LANGUAGE})
     return {"trainingPhrases": out}
 
@@ -304,7 +319,7 @@ def _webhook_fulfillment(tag: str) -> dict:
 
 def generate_cx(store: ContentStore) -> dict[str, str]:
     root = "dialogflow-cx/"
-    examples = _topic_examples(store)
+    examples = _examples(store)
     flow = "Default Start Flow"
     welcome_phrases = ["hi", "hello", "start", "start revising", "open history revision"]
     files = {
