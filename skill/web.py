@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from . import settings
 from .content import ContentStore, load_store
 from .dialogue import Dialogue
+from .progress import open_repository
 
 log = logging.getLogger("skill.web")
 
@@ -36,7 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = int(config["max_body_bytes"])
     store = (test_config or {}).get("store") or load_store(config["content_dir"])
-    app.extensions["skill"] = Core(store=store, dialogue=Dialogue(store), config=config)
+    # progress: opened lazily by the repository, so an app that never quizzes never touches the database
+    progress = (test_config or {}).get("progress") or open_repository(config["database_url"])
+    app.extensions["skill"] = Core(store=store, dialogue=Dialogue(store, progress=progress), config=config)
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
