@@ -298,11 +298,14 @@ _lambda_lock = threading.Lock()
 
 def lambda_handler(event: dict, context: Any = None) -> dict[str, Any]:
     """AWS Lambda entry point (`skill.lambda_handler`). Lambda requests come from Alexa's own trigger,
-    so no signature check; the application id is still checked when SKILL_ALEXA_SKILL_ID is set."""
+    so no signature check; the application id is still checked when SKILL_ALEXA_SKILL_ID is set.
+    Progress goes to SKILL_DATABASE_URL: on Lambda, a PostgreSQL URL (the local disk does not last)."""
     global _lambda_skill
     with _lambda_lock:
         if _lambda_skill is None:
             from .content import load_store
-            _lambda_skill = AlexaSkill(Dialogue(load_store(settings.get("content_dir"))))
+            from .progress import open_repository
+            progress = open_repository(settings.get("database_url"))
+            _lambda_skill = AlexaSkill(Dialogue(load_store(settings.get("content_dir")), progress=progress))
     check_application(event, settings.get("alexa_skill_id"))
     return _lambda_skill.handle_json(json.dumps(event))

@@ -22,8 +22,10 @@ MAX_RESPONSE_BYTES = 24 * 1024
 
 
 @pytest.fixture(scope="module")
-def app(store):
-    return create_app({"store": store, "alexa_verify": "0", "alexa_skill_id": SKILL_ID})
+def app(store, tmp_path_factory):
+    db = tmp_path_factory.mktemp("progress") / "progress.sqlite3"
+    return create_app({"store": store, "alexa_verify": "0", "alexa_skill_id": SKILL_ID,
+                       "database_url": f"sqlite:///{db}"})
 
 
 @pytest.fixture
@@ -281,16 +283,20 @@ def test_a_bug_in_the_dialogue_is_an_apology_not_a_500(store):
 
 
 def test_production_refuses_to_start_without_verification(store):
+    memory = "sqlite:///:memory:"
     with pytest.raises(RuntimeError, match="SKILL_ALEXA_VERIFY"):
-        create_app({"store": store, "production": "1", "alexa_verify": "0", "alexa_skill_id": SKILL_ID})
+        create_app({"store": store, "production": "1", "alexa_verify": "0", "alexa_skill_id": SKILL_ID,
+                    "database_url": memory})
     with pytest.raises(RuntimeError, match="SKILL_ALEXA_SKILL_ID"):
-        create_app({"store": store, "production": "1", "alexa_verify": "1", "alexa_skill_id": ""})
+        create_app({"store": store, "production": "1", "alexa_verify": "1", "alexa_skill_id": "",
+                    "database_url": memory})
 
 
 # --- AWS Lambda -------------------------------------------------------------------------------------
 
-def test_lambda_handler_serves_the_same_skill(monkeypatch):
+def test_lambda_handler_serves_the_same_skill(monkeypatch, tmp_path):
     monkeypatch.setenv("SKILL_ALEXA_SKILL_ID", SKILL_ID)
+    monkeypatch.setenv("SKILL_DATABASE_URL", f"sqlite:///{tmp_path / 'progress.sqlite3'}")
     out = lambda_handler(envelope(intent("WhatIntent", topic=topic_slot("the red guards", "red-guards"))), None)
     assert out["sessionAttributes"]["topic"] == "red-guards"
     with pytest.raises(VerificationError):

@@ -36,7 +36,8 @@ def _free_port() -> int:
 def server(tmp_path_factory):
     port = _free_port()
     log = (tmp_path_factory.mktemp("server") / "server.log").open("w+")
-    env = {**os.environ, "SKILL_ALEXA_VERIFY": "0", "SKILL_ALEXA_SKILL_ID": SKILL_ID, "SKILL_PRODUCTION": "0"}
+    env = {**os.environ, "SKILL_ALEXA_VERIFY": "0", "SKILL_ALEXA_SKILL_ID": SKILL_ID, "SKILL_PRODUCTION": "0",
+           "SKILL_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('progress') / 'progress.sqlite3'}"}
     proc = subprocess.Popen([sys.executable, "-m", "skill", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"

@@ -147,7 +147,7 @@ class Clock:
 @pytest.fixture(scope="module")
 def app(store, roots_file):
     return create_app({"store": store, "alexa_verify": "1", "alexa_skill_id": SKILL_ID,
-                       "alexa_extra_roots": str(roots_file)})
+                       "alexa_extra_roots": str(roots_file), "database_url": "sqlite:///:memory:"})
 
 
 @pytest.fixture
