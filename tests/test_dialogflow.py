@@ -30,13 +30,20 @@ OPEN = {"dialogflow_user": "", "dialogflow_password": "", "dialogflow_header": "
         "allow_open_dialogflow": "0", "alexa_skill_id": "amzn1.ask.skill.test", "alexa_verify": "1"}
 
 
-def make_app(store, **config):
-    return create_app(OPEN | {"store": store} | config)
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    """A progress database of these tests' own, not the developer's."""
+    return "sqlite:///" + str(tmp_path_factory.mktemp("progress") / "progress.sqlite3")
 
 
 @pytest.fixture(scope="module")
-def app(store):
-    return make_app(store)
+def make_app(store, database):
+    return lambda **config: create_app(OPEN | {"store": store, "database_url": database} | config)
+
+
+@pytest.fixture(scope="module")
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture
@@ -257,8 +264,8 @@ def basic(user: str, password: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def locked(store):
-    return make_app(store, dialogflow_user="df", dialogflow_password="pä55",
+def locked(make_app):
+    return make_app(dialogflow_user="df", dialogflow_password="pä55",
                     dialogflow_header="X-Revision-Key: k3y", production="1").test_client()
 
 
@@ -290,8 +297,8 @@ def test_good_credentials_are_answered(locked, path):
     assert response.status_code == 200
 
 
-def test_header_only_credentials(store):
-    client = make_app(store, dialogflow_header="X-Key:  v a l", production="1").test_client()
+def test_header_only_credentials(make_app):
+    client = make_app(dialogflow_header="X-Key:  v a l", production="1").test_client()
     assert client.post("/dialogflow/es", json=fixture("es_request.json")).status_code == 401
     assert client.post("/dialogflow/es", json=fixture("es_request.json"), headers={"X-Key": "v a l"}).status_code == 200
     # credentials are checked before the body is even read
@@ -307,13 +314,13 @@ def test_header_only_credentials(store):
     ({"dialogflow_header": "Bad Name: v"}, "Name: value"),
     ({"dialogflow_header": "X-Key:"}, "Name: value"),
 ])
-def test_unsafe_or_malformed_settings_refuse_to_start(store, config, message):
+def test_unsafe_or_malformed_settings_refuse_to_start(make_app, config, message):
     with pytest.raises(DialogflowConfigError, match=message):
-        make_app(store, **config)
+        make_app(**config)
 
 
-def test_open_webhooks_in_production_only_when_explicitly_allowed(store):
-    client = make_app(store, production="1", allow_open_dialogflow="1").test_client()
+def test_open_webhooks_in_production_only_when_explicitly_allowed(make_app):
+    client = make_app(production="1", allow_open_dialogflow="1").test_client()
     assert client.post("/dialogflow/es", json=fixture("es_request.json")).status_code == 200
 
 

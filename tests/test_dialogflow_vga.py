@@ -29,9 +29,10 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def webhook_url(store):
-    app = create_app({"store": store, "dialogflow_user": "", "dialogflow_password": "", "dialogflow_header": "",
-                      "production": "0"})
+def webhook_url(store, tmp_path_factory):
+    database = "sqlite:///" + str(tmp_path_factory.mktemp("progress") / "progress.sqlite3")
+    app = create_app({"store": store, "database_url": database, "dialogflow_user": "", "dialogflow_password": "",
+                      "dialogflow_header": "", "production": "0"})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
