@@ -18,7 +18,7 @@ from flask import Flask, Response, abort, jsonify, request, send_from_directory
 
 from .content import FACETS
 from .dialogue import MAX_QUESTION_CHARS, Turn
-from .lint import lint_store, speech_seconds
+from .lint import LONG_SECONDS, lint_store, speech_seconds
 from .web import core
 
 log = logging.getLogger("skill.webui")
@@ -116,7 +116,8 @@ def _depth(value: Any, level: int = 0) -> int:
 
 def answer(app: Flask, text: str, state: dict, user: str | None) -> dict:
     c = core(app)
-    turn = Turn(kind="text", text=text, user=user, state=state)
+    # namespaced, so a web caller can never name (and read the progress of) a speaker's user id
+    turn = Turn(kind="text", text=text, user=f"web:{user}" if user else None, state=state)
     if state:
         # The state came back from a client that may have altered it: if the dialogue cannot use
         # it, that is the client's mistake (400), not ours. A fresh conversation has no such excuse.
@@ -173,6 +174,7 @@ def content_report(store) -> dict:
     errors = sum(1 for p in problems if p.severity == "error")
     return {
         "facets": list(FACETS),
+        "long_seconds": LONG_SECONDS,        # over this, an answer is hard to take in by ear
         "summary": store.summary(),
         "errors": errors,
         "warnings": len(problems) - errors,

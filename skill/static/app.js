@@ -6,7 +6,7 @@
 (function () {
   const FACET_PHRASES = {
     what: "what it was", who: "who was involved", when: "when it happened",
-    why: "why it happened", features: "key features", effects: "effects",
+    why: "why it happened", features: "its key features", effects: "its effects",
   };
   const $ = (id) => document.getElementById(id);
   const log = $("log"), form = $("ask-form"), input = $("question"), send = $("send");
@@ -87,7 +87,10 @@
     } finally {
       busy = false;
       send.disabled = false;
-      log.lastElementChild.scrollIntoView({ block: "end" });
+      // show the question box, unless that would hide the start of the answer
+      form.scrollIntoView({ block: "nearest" });
+      const last = log.lastElementChild;
+      if (last.getBoundingClientRect().top < 0) last.scrollIntoView({ block: "start" });
     }
   }
 
@@ -95,16 +98,16 @@
     const item = el("li", { class: "turn assistant", "data-mode": a.mode || "" },
       el("span", { class: "who" }, "Assistant"), el("p", { class: "answer-text" }, a.text));
     const meta = el("dl", { class: "meta" });
-    const add = (name, value, cls) => meta.append(
-      el("div", { class: cls }, el("dt", {}, name), el("dd", {}, value)));
+    const add = (name, value, cls, title) => meta.append(
+      el("div", title ? { class: cls, title } : { class: cls }, el("dt", {}, name), el("dd", {}, value)));
     if (a.topic) {
       add("Topic", a.topic_title || a.topic, "meta-topic");
-      if (a.facet) add("Facet", `${a.facet} (${FACET_PHRASES[a.facet] || a.facet})`, "meta-facet");
+      if (a.facet) add("Facet", a.facet, "meta-facet", FACET_PHRASES[a.facet]);
       add("Confidence", `${Math.round((a.confidence || 0) * 100)}%`, "meta-confidence");
-    } else {
+    } else if (a.mode === "fallback") {
       add("Topic", "none matched", "meta-topic");
     }
-    add("Mode", a.mode, "meta-mode");
+    if (a.mode !== "answer") add("Mode", a.mode, "meta-mode");
     item.append(meta);
     if (a.end_session) {
       item.append(el("p", { class: "hint" }, "The conversation has ended. Ask again to start a new one."));
@@ -132,6 +135,11 @@
     ask(input.value);
   });
   $("new-conversation").addEventListener("click", newConversation);
+  document.querySelector(".skip-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    select($("tab-ask"));
+    input.focus();
+  });
   for (const button of document.querySelectorAll(".suggestion")) {
     button.addEventListener("click", () => { input.value = button.textContent; ask(button.textContent); });
   }
@@ -271,9 +279,11 @@
         for (const f of data.facets) {
           const a = t.facets[f];
           if (!a) { row.append(el("td", { class: "missing" }, "missing")); continue; }
-          const long = a.seconds > 45;
-          row.append(el("td", { class: long ? "long" : "", title: `${a.points} points, about ${a.seconds} s of speech` },
-            `${a.words}`, long ? el("span", { class: "flag" }, " long") : null));
+          const long = a.seconds > data.long_seconds;
+          const detail = `${a.points} points, about ${a.seconds} seconds of speech`;
+          row.append(el("td", { class: long ? "long" : "", title: detail },
+            `${a.words}`, long ? el("span", { class: "flag" }, " long") : null,
+            el("span", { class: "visually-hidden" }, ` words, ${detail}`)));
         }
         row.append(el("td", { class: t.problems.length ? "has-problems" : "" }, t.problems.length || "none"));
         body.append(row);
@@ -292,5 +302,8 @@
     if (data.units.length) $("unit-title").textContent = data.units.map((u) => u.title).join(", ");
   }, () => { /* shown when the content view is opened */ });
 
+  // the address chooses the view: #content opens the content check
+  const fromAddress = () => select($(location.hash === "#content" ? "tab-content" : "tab-ask"));
+  window.addEventListener("hashchange", fromAddress);
   if (location.hash === "#content") select($("tab-content"));
 })();
