@@ -135,6 +135,11 @@ _DONT_KNOW = re.compile(r"^(i )?(dont|do not|don t) know\b|^(no idea|pass|not su
                         r"skip|no clue|i forget|i forgot|give up|i give up)\b")
 # A word common to many points (china, mao, party) proves nothing on its own.
 _GENERIC_SHARE = 0.25
+# Verbs of wanting and trying say nothing about which point a student means.
+_WEAK = frozenset(stem(w) for w in """want wanted hope hoped believe believed try tried make made use used show
+showed saw see seen become became take took give gave new large big great lot lots people thing things""".split())
+# A word found in at most this many points of the whole unit is specific enough to count double.
+_SPECIFIC_DF = 8
 
 
 class Grader:
@@ -197,10 +202,15 @@ class Grader:
         hits, near = [], []
         for i, point in enumerate(answer.points):
             key = [s for s in _stems(point.text) if s not in title_stems]
-            telling = [s for s in key if not self.generic(s)]
-            matched = [s for s in telling if heard.has(s)]
-            # a rare word ("sparrows", "dams") is evidence enough; common ones need a partner
-            weight = sum(2 if self.df.get(s, 0) <= 2 else 1 for s in matched)
+            telling = [s for s in key if not self.generic(s) and s not in _WEAK]
+            matched, used = [], set()
+            for s in telling:
+                word = heard.match(s)
+                if word and word not in used:      # one heard word backs one content word
+                    matched.append(s)
+                    used.add(word)
+            # a specific word ("communes", "dams") is evidence enough; common ones need a partner
+            weight = sum(2 if self.df.get(s, 0) <= _SPECIFIC_DF else 1 for s in matched)
             if weight >= 2 or (telling and len(matched) / len(telling) >= 0.5):
                 hits.append(i)
             elif matched:
@@ -233,21 +243,25 @@ class _Heard:
 
     def __init__(self, normalized: str):
         self.words = [w for w in normalized.split() if w not in STOPWORDS]
-        self.stems = {stem(w) for w in self.words}
-        self.sounds = {sound(w) for w in self.words if len(w) > 3}
         self.joined = normalized.replace(" ", "")
 
-    def has(self, s: str) -> bool:
-        if s in self.stems:
-            return True
+    def match(self, s: str) -> str | None:
+        """The heard word that stands for content stem `s`, if any."""
+        for w in self.words:
+            if stem(w) == s:
+                return w
         if len(s) < 4 or s.isdigit():
-            return False
-        if sound(s) in self.sounds:
-            return True
-        if any(len(w) >= 5 and fuzz.ratio(s, stem(w)) >= 80 for w in self.words):
-            return True
+            return None
+        for w in self.words:
+            if len(w) > 3 and sound(w) == sound(s):
+                return w
+        for w in self.words:
+            if len(w) >= 5 and fuzz.ratio(s, stem(w)) >= 80:
+                return w
         # a long word heard as several short ones: "collective is asian"
-        return len(s) >= 7 and fuzz.partial_ratio(s, self.joined) >= 88
+        if len(s) >= 7 and fuzz.partial_ratio(s, self.joined) >= 88:
+            return "+" + s
+        return None
 
 
 @lru_cache(maxsize=8192)
