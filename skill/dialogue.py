@@ -13,7 +13,7 @@ from .content import FACETS, ContentStore
 from .guide import GuideFlow
 from .intents import ANSWER_SLOT, BOARD_SLOT, BY_ALEXA_NAME, BY_NAME, QUESTION_SLOT, TOPIC_SLOT, Intent, parse_command
 from .progress import ProgressRepository
-from .quiz import Clock, QuizFlow, Step, utc_now
+from .quiz import Clock, QuizFlow, Step, in_sentence, utc_now
 from .resolver import Resolution, Resolver
 from .speech import POINTS_PER_TURN, Lexicon, Speech
 from .text import normalize
@@ -128,7 +128,7 @@ class Dialogue:
             f"Welcome to {SKILL_NAME}. I can help you revise {self._unit_title()}.")
         saved = self.guide.saved(turn.user if turn else None)
         if saved:
-            speech.say(f"Last time you were reading the study guide on {self.store.topics[saved].spoken_title}. "
+            speech.say(f"Last time you were reading the study guide on {in_sentence(self.store.topics[saved])}. "
                        "Say carry on with my study guide to continue, or ask me a question.")
         else:
             speech.say(f"Ask me a question, such as: {example}, or say quiz me.")
