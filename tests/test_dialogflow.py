@@ -63,7 +63,7 @@ def es_request(text: str = "", intent: str = "Default Fallback Intent", paramete
                          "parameters": state})
     return {"responseId": "r-1", "session": SESSION,
             "queryResult": {"queryText": text, "languageCode": "en", "parameters": parameters or {},
-                            "intent": {"name": f"projects/history-revision/agent/intents/x", "displayName": intent},
+                            "intent": {"name": "projects/history-revision/agent/intents/x", "displayName": intent},
                             "intentDetectionConfidence": 0.9, "outputContexts": contexts},
             "originalDetectIntentRequest": {"source": "DIALOGFLOW_CONSOLE", "payload": {}}}
 
