@@ -234,6 +234,9 @@ class AlexaSkill:
             raise VerificationError("body is not an Alexa request") from None
         if envelope is None or envelope.request is None:
             raise VerificationError("body is not an Alexa request")
+        if envelope.request.object_type in ("IntentRequest", "CanFulfillIntentRequest") and not (
+                envelope.request.intent and isinstance(envelope.request.intent.name, str)):
+            raise VerificationError("intent request without an intent name")
         response = self.skill.invoke(request_envelope=envelope, context=None)
         return self.serializer.serialize(response)
 

@@ -261,6 +261,36 @@ def test_malformed_bodies_answer_400_even_with_verification_off(client, body):
     assert r.get_json()["error"] == "Bad Request"
 
 
+ODD_SHAPES = [
+    ({"request": {"type": "IntentRequest"}}, 400),
+    ({"request": {"type": "IntentRequest", "intent": 5}}, 400),
+    ({"request": {"type": "IntentRequest", "intent": {}}}, 400),
+    ({"request": {"type": "IntentRequest", "intent": {"name": 5}}}, 200),      # read as "5": a fallback
+    ({"request": {"type": "CanFulfillIntentRequest"}}, 400),
+    ({"request": {"type": "IntentRequest", "intent": {"name": "WhyIntent", "slots": [1, 2]}}}, 400),
+    ({"request": {"type": "IntentRequest", "intent": {"name": "WhyIntent", "slots": {"topic": "x"}}}}, 400),
+    ({"request": {"type": "LaunchRequest"}, "session": 5}, 400),
+    ({"request": {"type": "LaunchRequest"}, "session": {"user": 5}}, 400),
+    ({"request": {"type": "SessionEndedRequest", "error": 5}}, 400),
+    ({"request": {"type": "IntentRequest", "intent": {"name": "WhyIntent", "slots": {"topic": {"value": 5}}}}}, 200),
+    ({"request": {"type": "CanFulfillIntentRequest", "intent": {"name": "WhyIntent", "slots": {"topic": {
+        "value": "x", "resolutions": {"resolutionsPerAuthority": [
+            {"status": {"code": "ER_SUCCESS_MATCH"}, "values": [{"value": {"id": None}}]}]}}}}}}, 200),
+    ({"request": {"type": "LaunchRequest"}, "session": {"attributes": {"topic": 7, "facet": [], "next": "x"}}}, 200),
+]
+
+
+@pytest.mark.parametrize("body,status", ODD_SHAPES)
+def test_odd_shapes_are_refused_or_answered_never_a_500(client, body, status):
+    body = {"context": {"System": {"application": {"applicationId": SKILL_ID}}}, **body}   # ours, or odd
+    r = client.post("/alexa", json=body)
+    assert r.status_code == status, r.data
+    if status == 400:
+        assert r.get_json()["message"] != "request is for another skill"
+    if status == 200:
+        assert r.get_json()["response"] is not None
+
+
 def test_a_foreign_application_id_answers_400_with_verification_off(client):
     r = client.post("/alexa", json=envelope({"type": "LaunchRequest"}, app_id="amzn1.ask.skill.other"))
     assert (r.status_code, r.get_json()["message"]) == (400, "request is for another skill")

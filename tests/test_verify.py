@@ -338,9 +338,13 @@ def test_a_foreign_id_in_either_place_answers_400(client, pki):
 
 
 def test_a_certificate_download_failure_answers_400(client, pki):
+    with socket.socket() as s:          # a port nobody listens on any more
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+
     class Failing:
         def fetch(self, url):
-            return HttpFetcher(timeout=1).fetch("http://127.0.0.1:9/nothing-listens-here")
+            return HttpFetcher(timeout=1).fetch(f"http://127.0.0.1:{closed_port}/echo.api/cert.pem")
     client.application.extensions["alexa"].verifier.fetcher = Failing()
     body = body_of(envelope())
     r = post(client, body, signed(pki, body))
