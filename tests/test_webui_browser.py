@@ -162,6 +162,34 @@ def test_the_content_view_lists_topics_word_counts_and_lint_warnings(page, store
     assert page.locator("#view-content").is_visible()
 
 
+def test_the_microphone_says_why_it_cannot_listen(page):
+    """Headless chromium has speech recognition but no microphone permission: the page says so."""
+    mic = page.locator("#mic")
+    assert mic.is_visible() and mic.get_attribute("aria-pressed") == "false"
+    mic.click()
+    page.wait_for_function("() => document.getElementById('mic-status').textContent.startsWith('Could not listen')")
+    # a sentence for people (blocked microphone here; no network or no device elsewhere), not a code
+    assert re.fullmatch(r"Could not listen: [a-z][a-z ,';]+[a-z]\.", page.locator("#mic-status").inner_text())
+    page.wait_for_function("() => document.getElementById('mic').getAttribute('aria-pressed') === 'false'")
+    # typing still works after a failed attempt to listen
+    assert meta(ask(page, "when was the Korean War"), "facet") == "when"
+
+
+def test_an_empty_question_is_an_error_the_page_shows_and_clears(browser, server):
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(server + "/")
+    pg.click("#send")
+    alert = pg.locator("#error")
+    assert alert.is_visible() and "Type a question" in alert.inner_text()
+    assert pg.evaluate("document.activeElement.id") == "question"
+    assert pg.locator("#log > li").count() == 1                 # nothing was sent
+    ask(pg, "what was the Hundred Flowers Campaign")
+    assert not alert.is_visible()
+    context.close()
+
+
 def test_readable_on_a_phone(browser, server):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     pg = context.new_page()

@@ -75,6 +75,8 @@
       let body = null;
       try { body = await response.json(); } catch (e) { body = null; }
       if (!response.ok || !body) {
+        // a state the server no longer understands (after an upgrade, say): start afresh next turn
+        if (response.status === 400 && body && /"state"/.test(body.message || "")) state = {};
         throw new Error((body && body.message) || `The server answered ${response.status}.`);
       }
       state = body.state || {};
