@@ -27,7 +27,7 @@ from .facets import FacetGuess, guess_facet
 from .text import FACET_WORDS, STOPWORDS, normalize, sound, stem
 
 # Calibrated on the development questions (clean and speech-recognised); see README "Resolver".
-THRESHOLD = 0.50
+THRESHOLD = 0.55
 FOLLOW_UP_THRESHOLD = 0.40
 DOMINANCE_BOOST = 0.3
 
@@ -131,7 +131,8 @@ class Resolver:
             for t in terms:
                 df[t] += 1
         self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-        self._unknown_weight = math.log((n + 1) / 0.5)
+        # a word the content never uses: evidence the question is about something else
+        self._unknown_weight = 0.5 * math.log((n + 1) / 0.5)
         self._known_sounds = set().union(*self._doc_sounds.values()) if self._doc_sounds else set()
         self._facet_stems = {stem(w) for w in FACET_WORDS}
         self._avg_length = sum(self._length.values()) / max(1, len(self._length))
