@@ -1,22 +1,39 @@
-"""The Flask application factory: routes, limits, error pages, health.
+"""The Flask application factory: routes, limits, error pages, health, request logs.
 
 Each platform module (alexa, dialogflow, webui) owns its routes and exposes `init_app(app)`.
 Shared objects live in `app.extensions["skill"]`: the content store, the dialogue policy and settings.
+
+The platform endpoints face the internet, so this layer guards them all the same way before any
+adapter runs: a body cap (413), JSON only (415), a body that parses as UTF-8 JSON of bounded depth
+(400), and no 500 page ever: a failure inside the dialogue answers with a short apology shaped for
+the platform, plus a log line.
 """
 from __future__ import annotations
 
+import json
 import logging
+import time
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
-from flask import Flask, jsonify
+from flask import Flask, Response, g, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import settings
+from . import logs, settings
 from .content import ContentStore, load_store
-from .dialogue import Dialogue
+from .dialogue import Dialogue, Reply, Turn
 from .progress import open_repository
 
 log = logging.getLogger("skill.web")
+request_log = logging.getLogger("skill.requests")
+
+# The JSON endpoints; every one gets the same guards.
+JSON_ENDPOINTS = ("/alexa", "/dialogflow/es", "/dialogflow/cx", "/api/ask")
+# Real platform bodies nest about 8 deep; anything far deeper is an attack on the parser.
+MAX_JSON_DEPTH = 64
+OPENAPI = settings.PROJECT_ROOT / "openapi.yaml"
+SORRY = "Sorry, something went wrong there. Please ask me again."
 
 
 @dataclass
@@ -25,30 +42,136 @@ class Core:
     store: ContentStore
     dialogue: Dialogue
     config: dict
+    progress: object = None
 
 
 def core(app: Flask) -> Core:
     return app.extensions["skill"]
 
 
+class ObservedDialogue(Dialogue):
+    """The dialogue policy, noting each turn and reply on the request for the request log."""
+
+    def handle(self, turn: Turn) -> Reply:
+        if has_request_context():
+            g.turn = turn
+        reply = super().handle(turn)
+        if has_request_context():
+            g.reply = reply
+        return reply
+
+
+class BadJSON(ValueError):
+    pass
+
+
+def parse_json(data: bytes):
+    """Strict UTF-8 JSON of bounded depth, or BadJSON with a reason a caller can read."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadJSON("The body is not UTF-8.") from None
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise BadJSON("The body is nested too deeply.") from None
+    except ValueError:
+        raise BadJSON("The body is not valid JSON.") from None
+    if _too_deep(value):
+        raise BadJSON("The body is nested too deeply.")
+    return value
+
+
+def _too_deep(value, limit: int = MAX_JSON_DEPTH) -> bool:
+    stack = [(value, 1)]
+    while stack:            # iterative: the check itself must not recurse
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def apology(platform: str) -> dict:
+    """A valid answer for the platform that says sorry and keeps the conversation open."""
+    if platform == "alexa":
+        speech = {"type": "PlainText", "text": SORRY}
+        return {"version": "1.0", "response": {"outputSpeech": speech,
+                                                "reprompt": {"outputSpeech": speech},
+                                                "shouldEndSession": False}}
+    if platform == "dialogflow-es":
+        return {"fulfillmentText": SORRY}
+    if platform == "dialogflow-cx":
+        return {"fulfillmentResponse": {"messages": [{"text": {"text": [SORRY]}}]}}
+    return {"topic": None, "topic_title": None, "facet": None, "confidence": 0.0,
+            "speech": f"<speak>{SORRY}</speak>", "text": SORRY, "reprompt": None,
+            "mode": "error", "end_session": False, "state": {}}
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. test_config overrides settings by name (see skill.settings)."""
     config = settings.snapshot(test_config)
+    logs.setup(config["log_level"])
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = int(config["max_body_bytes"])
     store = (test_config or {}).get("store") or load_store(config["content_dir"])
     # progress: opened lazily by the repository, so an app that never quizzes never touches the database
     progress = (test_config or {}).get("progress") or open_repository(config["database_url"])
-    app.extensions["skill"] = Core(store=store, dialogue=Dialogue(store, progress=progress), config=config)
+    app.extensions["skill"] = Core(store=store, dialogue=ObservedDialogue(store, progress=progress),
+                                   config=config, progress=progress)
+
+    @app.before_request
+    def start():
+        g.started = time.perf_counter()
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given[:64] if given.isascii() and given.isprintable() and given else uuid.uuid4().hex
+        g.platform = logs.platform_of(request.path)
+        if request.method != "POST" or request.path not in JSON_ENDPOINTS:
+            return None
+        credentials = app.extensions.get("dialogflow_credentials")
+        if request.path.startswith("/dialogflow/") and credentials is not None and credentials.configured \
+                and not credentials.accepts(request.headers):
+            return None         # the adapter answers 401 without reading the body
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if request.content_length is not None and request.content_length > limit:
+            return _error(413, "Request Entity Too Large", f"The body is larger than {limit} bytes.")
+        if request.mimetype != "application/json":
+            return _error(415, "Unsupported Media Type", "Send JSON (Content-Type: application/json).")
+        data = request.get_data(cache=True)     # cached: the adapters (and the verifier) read it again
+        if len(data) > limit:                   # a chunked body has no Content-Length
+            return _error(413, "Request Entity Too Large", f"The body is larger than {limit} bytes.")
+        try:
+            g.body = parse_json(data)
+        except BadJSON as e:
+            return _error(400, "Bad Request", str(e))
+        return None
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        request_id = g.get("request_id") or uuid.uuid4().hex
+        response.headers["X-Request-Id"] = request_id
+        started = g.get("started")
+        record = logs.request_record(
+            request_id=request_id, platform=g.get("platform", "http"), method=request.method,
+            path=request.path[:200], status=response.status_code,
+            latency_ms=(time.perf_counter() - started) * 1000 if started else 0.0,
+            body=g.get("body"), turn=g.get("turn"), reply=g.get("reply"))
+        request_log.info("request", extra=record)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
-        return jsonify(error=e.name, message=e.description), e.code
+        return _error(e.code or 500, e.name, e.description)
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):
-        log.exception("unhandled error")
-        return jsonify(error="Internal Server Error", message="Something went wrong."), 500
+        log.error("unhandled error", exc_info=e, extra={"request_id": g.get("request_id")})
+        if request.path in JSON_ENDPOINTS:
+            # the platform gets a valid answer it can speak; the log has the details
+            return jsonify(apology(logs.platform_of(request.path)))
+        return _error(500, "Internal Server Error", "Something went wrong.")
 
     @app.get("/healthz")
     def healthz():
@@ -56,9 +179,28 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.get("/readyz")
     def readyz():
-        return jsonify(status="ok", topics=len(core(app).store.topics))
+        c = core(app)
+        checks = {"content": bool(c.store.topics)}
+        if c.progress is not None:
+            try:
+                c.progress.profile("readyz-probe")      # a read: reaches the database, changes nothing
+                checks["database"] = True
+            except Exception as e:  # any failure here means "not ready", whatever the backend
+                log.warning("readiness: progress database unreachable: %s", e)
+                checks["database"] = False
+        ready = all(checks.values())
+        return jsonify(status="ok" if ready else "unavailable", topics=len(c.store.topics),
+                       checks=checks), 200 if ready else 503
+
+    @app.get("/openapi.yaml")
+    def openapi():
+        return Response(Path(OPENAPI).read_text(encoding="utf-8"), mimetype="application/yaml")
 
     from . import alexa, dialogflow, webui
     for module in (alexa, dialogflow, webui):
         module.init_app(app)
     return app
+
+
+def _error(code: int, name: str, message: str):
+    return jsonify(error=name, message=message), code
