@@ -288,6 +288,7 @@ def init_app(app: Flask) -> None:
     from .web import core
 
     credentials = Credentials(core(app).config)
+    app.extensions["dialogflow_credentials"] = credentials   # the web layer checks them before parsing
 
     def guarded(handler: Callable[[dict], dict]) -> Callable[[], Response]:
         def view():
