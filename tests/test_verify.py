@@ -310,10 +310,11 @@ def test_bad_certificate_chains_answer_400(client, pki, chain, reason):
     assert reason in r.get_json()["message"]
 
 
+# the web layer may refuse a body that is not JSON before the verifier sees it: either reason will do
 BODY_CASES = {
-    "empty body": (b"", "empty body"),
+    "empty body": (b"", ("empty body", "not valid JSON")),
     "{}": (b"{}", "not an Alexa request"),
-    "not JSON": (b"{\"request\": ", "not JSON"),
+    "not JSON": (b"{\"request\": ", ("not JSON", "not valid JSON")),
     "151 s old": (body_of(envelope(NOW - timedelta(seconds=151))), "timestamp"),
     "151 s in the future": (body_of(envelope(NOW + timedelta(seconds=151))), "timestamp"),
     "unparsable timestamp": (body_of(envelope("yesterday at noon")), "unreadable request timestamp"),
@@ -324,10 +325,11 @@ BODY_CASES = {
 
 @pytest.mark.parametrize("case", sorted(BODY_CASES))
 def test_bad_bodies_answer_400_even_when_correctly_signed(client, pki, case):
-    body, reason = BODY_CASES[case]
+    body, reasons = BODY_CASES[case]
     r = post(client, body, signed(pki, body))
     assert r.status_code == 400
-    assert reason in r.get_json()["message"]
+    message = r.get_json()["message"]
+    assert any(reason in message for reason in ([reasons] if isinstance(reasons, str) else reasons)), message
 
 
 def test_a_foreign_id_in_either_place_answers_400(client, pki):
