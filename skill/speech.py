@@ -104,7 +104,11 @@ class Speech:
             prefix = ORDINALS[i] if i < len(ORDINALS) else "Next"
             if label in ("success", "failure"):
                 prefix += f", a {label}"
-            self.say(f"{prefix}: {points[i].text}" if len(points) > 1 else points[i].text)
+            if len(points) > 1:
+                joiner = ": " if label in ("success", "failure") else ", "
+                self.say(f"{prefix}{joiner}{_lower_first(points[i].text)}")
+            else:
+                self.say(points[i].text)
             self.pause(350)
         return end
 
@@ -122,6 +126,17 @@ class Speech:
 
     def __bool__(self) -> bool:
         return bool(self.ssml_parts)
+
+
+# Words that start a point and read on after "First," in lower case; names keep their capital.
+_FUNCTION_WORDS = frozenset("""A An The He She It They We This That These Those There Its Their His Her Some
+Many Most Much All Both Each Every In On At By For From After Before During When While With Without As
+Under Over About Only Even Once Later Soon Local Millions Thousands Hundreds""".split())
+
+
+def _lower_first(text: str) -> str:
+    first, _, rest = text.partition(" ")
+    return (first.lower() + (" " + rest if rest else "")) if first in _FUNCTION_WORDS else text
 
 
 def _cut(parts: list[str], limit: int) -> str:

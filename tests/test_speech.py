@@ -26,7 +26,7 @@ def test_points_are_counted_and_numbered():
     assert nxt == 3
     text = speech.text()
     assert "There were three reasons." in text
-    assert "First: One." in text and "Third: Three." in text
+    assert "First, One." in text and "Third, Three." in text
     assert len(parse(speech.ssml()).findall("break")) >= 3
 
 
