@@ -199,22 +199,29 @@ class Grader:
         answer = self.store.answer(item.topic, item.facet)
         heard = _Heard(said)
         title_stems = _stems(self.store.topics[item.topic].title)
-        hits, near = [], []
+        evidence = {}
         for i, point in enumerate(answer.points):
             key = [s for s in _stems(point.text) if s not in title_stems]
             telling = [s for s in key if not self.generic(s) and s not in _WEAK]
-            matched, used = [], set()
-            for s in telling:
-                word = heard.match(s)
-                if word and word not in used:      # one heard word backs one content word
-                    matched.append(s)
-                    used.add(word)
+            evidence[i] = (telling, [(s, heard.match(s)) for s in telling])
+        # Points claim heard words strongest first, and a heard word backs one point only: a student
+        # who gives one point at length has not given two.
+        hits, near, taken = [], [], set()
+        remaining = set(evidence)
+        while remaining:
+            scored = {i: self._support(evidence[i], taken) for i in remaining}
+            best = max(sorted(remaining), key=lambda i: scored[i][0])
+            weight, matched, words = scored[best]
+            telling = evidence[best][0]
+            if not matched:
+                break
+            remaining.discard(best)
             # a specific word ("communes", "dams") is evidence enough; common ones need a partner
-            weight = sum(2 if self.df.get(s, 0) <= _SPECIFIC_DF else 1 for s in matched)
             if weight >= 2 or (telling and len(matched) / len(telling) >= 0.5):
-                hits.append(i)
-            elif matched:
-                near.append(i)
+                hits.append(best)
+                taken |= words
+            else:
+                near.append(best)
         need = min(2, len(answer.points))
         noun = {"why": "reason", "effects": "effect", "features": "feature"}[item.facet]
         if len(hits) >= need:
@@ -224,8 +231,18 @@ class Grader:
         missing.sort(key=len)
         if hits or near:
             lead = "Partly right: that's one." if hits else "Partly right: you're on the right lines."
-            return Grade("partly", f"{lead} Another {noun} is: {_point(missing[0])}", tuple(hits))
+            return Grade("partly", f"{lead} Another {noun} is: {_point(missing[0])}", tuple(sorted(hits)))
         return Grade("wrong", f"Not quite. Two {noun}s are: {_point(missing[0])} And: {_point(missing[1])}")
+
+    def _support(self, evidence, taken: set) -> tuple[int, list[str], set[str]]:
+        """(weight, content words matched, heard words used) for one point, leaving out taken words."""
+        matched, used = [], set()
+        for s, word in evidence[1]:
+            if word and word not in used and word not in taken:   # one heard word backs one content word
+                matched.append(s)
+                used.add(word)
+        weight = sum(2 if self.df.get(s, 0) <= _SPECIFIC_DF else 1 for s in matched)
+        return weight, matched, used
 
     def _wrong(self, item: Item, asked: dict, lead: str) -> Grade:
         if item.kind == "choice":
