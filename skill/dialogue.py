@@ -96,7 +96,10 @@ class Dialogue:
                 intent, captured = found
                 turn.slots = {**{k: {"value": v} for k, v in captured.items()}, **(turn.slots or {})}
         mode = state.get("mode")
-        if mode == "quiz" and (state.get("quiz") or {}).get("asked") and not (intent and intent.command in QUIZ_COMMANDS):
+        in_quiz = mode == "quiz" and (state.get("quiz") or {}).get("asked")
+        if in_quiz and intent and intent.name == "fallback" and not _spoken(turn, text):
+            reply = self._step(self.quiz.pardon(state))
+        elif in_quiz and not (intent and intent.command in QUIZ_COMMANDS):
             reply = self._step(self.quiz.answer(_spoken(turn, text), turn.user, state))
         elif mode == "guide" and intent and (intent.command in GUIDE_MOVES or intent.name in ("repeat", "stop")):
             reply = self._guide_move(intent, turn, state)

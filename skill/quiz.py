@@ -563,6 +563,15 @@ class QuizFlow:
                     state={"mode": None, "quiz": None}, mode="end" if end_session else "quiz_end",
                     end_session=end_session)
 
+    def pardon(self, state: dict) -> Step:
+        """Nothing usable was heard (the platform's fallback): ask again rather than mark it wrong."""
+        asked = (state.get("quiz") or {}).get("asked") or {}
+        s = self.speech().say("Sorry, I didn't catch that.")
+        if asked.get("options"):
+            s.say("Say A, B or C, or skip.")
+        s.say(asked.get("text") or "")
+        return Step(s, self.speech().say(asked.get("text") or "What's your answer?"), mode="quiz")
+
     def help(self, state: dict) -> Step:
         asked = (state.get("quiz") or {}).get("asked") or {}
         s = self.speech().say("We're in a quiz. Answer out loud; for multiple choice, say A, B or C. "

@@ -320,3 +320,15 @@ def test_alexa_exam_board_and_forget_my_progress(store, database):
     done = said(s.intent("AMAZON.YesIntent"))
     assert "deleted your progress" in done
     assert "haven't answered any" in said(s.intent("ProgressIntent"))
+
+
+def test_alexa_fallback_in_a_quiz_asks_again_instead_of_marking_wrong(store, database):
+    s = AlexaSession(alexa_app(store, database), "amzn1.ask.account.PARDON")
+    s.send({"type": "LaunchRequest"})
+    first = said(s.intent("QuizIntent", topic=topic_slot("the marriage law", "marriage-law")))
+    question = question_of(first)
+    again = s.intent("AMAZON.FallbackIntent")
+    assert said(again).startswith("Sorry, I didn't catch that") and question in said(again)
+    assert s.attributes["quiz"]["n"] == 0 and not ended(again)
+    skipped = said(s.intent("SkipIntent"))
+    assert "Question 2." in skipped and s.attributes["quiz"]["wrong"] == 1
