@@ -105,8 +105,10 @@ class Speech:
             if label in ("success", "failure"):
                 prefix += f", a {label}"
             if len(points) > 1:
-                joiner = ": " if label in ("success", "failure") else ", "
-                self.say(f"{prefix}{joiner}{_lower_first(points[i].text)}")
+                if label in ("success", "failure"):
+                    self.say(f"{prefix}: {points[i].text}")
+                else:
+                    self.say(f"{prefix}, {_lower_first(points[i].text)}")
             else:
                 self.say(points[i].text)
             self.pause(350)

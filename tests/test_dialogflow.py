@@ -163,8 +163,9 @@ def test_es_more_continues_where_the_answer_stopped(client, store):
     more = client.post("/dialogflow/es", json=es_request(
         "yes", "YesIntent", state=through_protobuf(state_of(first)))).get_json()
     points = store.answer("great-leap-forward", "why").points
-    assert spoken_ranges(points[3].text) in more["fulfillmentText"]
-    assert spoken_ranges(points[0].text) not in more["fulfillmentText"]
+    # the speech layer may lower-case a point's first word after "Fourth,", so compare the rest
+    assert spoken_ranges(points[3].text).split(" ", 1)[1] in more["fulfillmentText"]
+    assert spoken_ranges(points[0].text).split(" ", 1)[1] not in more["fulfillmentText"]
 
 
 def test_es_welcome_help_repeat_and_goodbye(client):
