@@ -1,0 +1,88 @@
+"""The app under load for bench/http.sh: the real app with Alexa verification on, plus /bare.
+
+    python bench/alexa_app.py DIR     # writes DIR/roots.pem, chain.pem, body.json, signature, lua
+    gunicorn -w 2 'bench.alexa_app:app'   (with BENCH_DIR=DIR and SKILL_ALEXA_EXTRA_ROOTS=DIR/roots.pem)
+
+The certificates come from the tests' helpers (tests/test_verify.py), dated around now. Only the
+certificate *download* is replaced (the verifier's fetcher seam serves DIR/chain.pem, since the
+machine has no network); chain validation, signature, timestamp and application id checks all run,
+with the validated chain cached per URL as in production.
+/bare parses the same body as JSON and returns a constant: the floor for Flask + gunicorn.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+SKILL_ID = "amzn1.ask.skill.11111111-2222-3333-4444-555555555555"
+CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-bench.pem"
+
+
+def make_fixture(out: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    import test_verify as tv    # the tests' certificate helpers
+
+    now = datetime.now(timezone.utc)
+    root_key, inter_key, leaf_key = tv._key(), tv._key(), tv._key()
+    root_name, inter_name = tv._name("Bench Root CA"), tv._name("Bench Intermediate CA")
+    root = tv._cert(root_name, root_key, root_name, root_key, ca=True,
+                    not_before=now - timedelta(days=10), not_after=now + timedelta(days=365))
+    inter = tv._cert(inter_name, inter_key, root_name, root_key, ca=True,
+                     not_before=now - timedelta(days=10), not_after=now + timedelta(days=365))
+    leaf = tv._cert(tv._name("echo-api.amazon.com"), leaf_key, inter_name, inter_key, ca=False,
+                    san=[x509.DNSName("echo-api.amazon.com")],
+                    not_before=now - timedelta(days=1), not_after=now + timedelta(days=30))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "roots.pem").write_bytes(tv._pem(root))
+    (out / "chain.pem").write_bytes(tv._pem(leaf, inter))
+    env = tv.envelope(timestamp=now, app_id=SKILL_ID, text="why was the great leap forward introduced")
+    body = tv.body_of(env)
+    (out / "body.json").write_bytes(body)
+    signature = tv.PKI.sign(type("K", (), {"leaf_key": leaf_key})(), body)
+    lua = f"""wrk.method = "POST"
+wrk.body = {json.dumps(body.decode())}
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["SignatureCertChainUrl"] = "{CERT_URL}"
+wrk.headers["Signature-256"] = "{signature}"
+"""
+    (out / "post.lua").write_text(lua)
+    del serialization
+
+
+class FileFetcher:
+    def __init__(self, path: Path):
+        self.pem = path.read_bytes()
+
+    def fetch(self, url: str) -> bytes:
+        return self.pem
+
+
+def build_app():
+    from flask import jsonify, request
+    from skill.web import create_app
+
+    bench = Path(os.environ["BENCH_DIR"])
+    app = create_app({"alexa_verify": "1", "alexa_skill_id": SKILL_ID,
+                      "alexa_extra_roots": str(bench / "roots.pem"),
+                      "database_url": f"sqlite:///{bench / 'progress.sqlite3'}"})
+    app.extensions["alexa"].verifier.fetcher = FileFetcher(bench / "chain.pem")
+
+    @app.post("/bare")
+    def bare():
+        json.loads(request.get_data())
+        return jsonify(ok=True)
+    return app
+
+
+if __name__ == "__main__":
+    make_fixture(Path(sys.argv[1]))
+else:
+    app = build_app()

@@ -1,0 +1,28 @@
+#!/bin/sh
+# HTTP throughput and latency with wrk on 127.0.0.1, gunicorn with 2 workers (the production server):
+# the full Alexa path (signature verification on, test CA) against a bare Flask endpoint that parses
+# the same body and returns a constant, in the same run against the same server.
+#   apt-get install -y wrk && .venv/bin/pip install -e '.[prod]'
+#   sh bench/http.sh [seconds] [connections]
+set -eu
+cd "$(dirname "$0")/.."
+SECONDS_=${1:-20}
+CONNS=${2:-16}
+PORT=${BENCH_PORT:-8765}
+DIR=$(mktemp -d)
+.venv/bin/python bench/alexa_app.py "$DIR"
+export BENCH_DIR="$DIR" SKILL_ALEXA_EXTRA_ROOTS="$DIR/roots.pem" SKILL_LOG_LEVEL=INFO
+.venv/bin/gunicorn -w 2 -b "127.0.0.1:$PORT" --chdir "$PWD" 'bench.alexa_app:app' 2>"$DIR/server.log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DIR"' EXIT
+for i in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+# one checked request each: the Alexa path must answer 200 with speech, or the figures mean nothing
+curl -fs -X POST -H 'Content-Type: application/json' -H "SignatureCertChainUrl: $(sed -n 's/.*SignatureCertChainUrl"\] = "\(.*\)"/\1/p' "$DIR/post.lua")" \
+     -H "Signature-256: $(sed -n 's/.*Signature-256"\] = "\(.*\)"/\1/p' "$DIR/post.lua")" \
+     --data-binary @"$DIR/body.json" "http://127.0.0.1:$PORT/alexa" | grep -q outputSpeech
+echo "== bare Flask endpoint (/bare): ${SECONDS_}s, $CONNS connections, 2 threads"
+wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$DIR/post.lua" "http://127.0.0.1:$PORT/bare"
+echo "== full verified Alexa path (/alexa): ${SECONDS_}s, $CONNS connections, 2 threads"
+wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$DIR/post.lua" "http://127.0.0.1:$PORT/alexa"
+echo "== server errors logged: $(grep -c '"status": 5' "$DIR/server.log" || true)"
+echo "== non-200 in request log: $(grep '"skill.requests"' "$DIR/server.log" | grep -vc '"status": 200' || true)"
