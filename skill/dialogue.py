@@ -5,6 +5,8 @@ clock, random source). Adapters (Alexa, Dialogflow, CLI, web) build Turns and re
 """
 from __future__ import annotations
 
+import logging
+
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +20,7 @@ from .resolver import Resolution, Resolver
 from .speech import POINTS_PER_TURN, Lexicon, Speech
 from .text import normalize
 
+log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 500
 SKILL_NAME = "History Revision"
 
@@ -83,7 +86,18 @@ class Dialogue:
     # --- entry point ------------------------------------------------------------------------
 
     def handle(self, turn: Turn) -> Reply:
-        state = dict(turn.state or {})
+        """Answer one turn. A state that cannot be read (tampered with, or from an older version)
+        starts the conversation afresh rather than failing the turn."""
+        state = turn.state if isinstance(turn.state, dict) else {}
+        try:
+            return self._handle(turn, dict(state))
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+            if not state:
+                raise
+            log.warning("unreadable session state; starting afresh", exc_info=True)
+            return self._handle(turn, {})
+
+    def _handle(self, turn: Turn, state: dict) -> Reply:
         if turn.kind == "launch":
             return self._remember(self.welcome(state, turn), state)
         if turn.kind == "session_end":
@@ -174,8 +188,11 @@ class Dialogue:
         last = state.get("last")
         speech = Speech(self.lexicon)
         if last and last.get("ssml"):
-            speech.ssml_parts = list(last["ssml"])
-            speech.text_parts = list(last["text"])
+            # the saved parts come back from the platform: only lists of text are replayed
+            ssml, text = list(last["ssml"]), list(last["text"])
+            if not all(isinstance(p, str) for p in ssml + text):
+                raise TypeError("saved speech is not text")
+            speech.ssml_parts, speech.text_parts = ssml, text
         else:
             speech.say("I haven't said anything yet. Ask me a question about "
                        f"{self._unit_title()}.")
