@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import textwrap
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -72,3 +74,19 @@ def store():
 @pytest.fixture
 def tiny_store(tmp_path):
     return load_store(write_unit(tmp_path))
+
+
+@contextmanager
+def served(app):
+    """Serve a Flask app on a free port of 127.0.0.1 in a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from conftest import served
 
 from skill.web import create_app
 
@@ -27,13 +26,8 @@ TIMEOUT_MS = 15_000
 def server(store, tmp_path_factory):
     db = tmp_path_factory.mktemp("webui-browser") / "progress.sqlite3"
     app = create_app({"store": store, "database_url": f"sqlite:///{db}"})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
