@@ -43,7 +43,7 @@ _PRESENT_SELF = re.compile(
     r"\b(how (do|can|should|would) (i|you|we)|can you help me|help me with|my (homework|maths)|"
     r"latest|today|tomorrow|tonight|right now|last year|this year|next year|nowadays|these days|currently)\b")
 _FOLLOW_UP = re.compile(r"^(and|what about|how about|and what about|and how about|what of|now|then)\b")
-_DEFINITION = re.compile(r"^(who|what) (is|was|were|are) (\w+ ?){1,4}$")
+_DEFINITION = re.compile(r"^(who|what) (is|was|were|are) (\w+ ?){1,6}$")
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|that|this|he|she|his|her|those|these)\b")
 
 
@@ -208,7 +208,7 @@ class Resolver:
     def _facet_for(self, topic_id: str, facet: FacetGuess, text: str) -> str:
         topic = self.store.topics[topic_id]
         # "who were the red guards?" asks what a group was
-        if topic.group and facet.facet == "who" and re.match(r"^who (were|are|was|is) (the )?\w", text) \
+        if topic.group and facet.facet == "who" and re.match(r"^who (were|are) (the )?\w+( \w+){0,3}$", text) \
                 and facet.scores["who"] <= 2.25:
             return "what"
         return facet.facet
@@ -290,10 +290,13 @@ class Resolver:
         matrix = process.cdist(windows, self._joined, scorer=fuzz.ratio, score_cutoff=JOINED_SOUND_FLOOR)
         found: dict[int, tuple[float, set[int]]] = {}
         for w, j in zip(*matrix.nonzero()):
-            idx = self._joined_ids[j]
-            quality = 0.5 + 0.4 * (matrix[w, j] - JOINED_SOUND_FLOOR) / (100 - JOINED_SOUND_FLOOR)
+            window, name = windows[int(w)], self._joined[int(j)]
+            if window[0] != name[0] or window[-1] != name[-1]:
+                continue        # a name with a word missing at either end is another name
+            idx = self._joined_ids[int(j)]
+            quality = 0.5 + 0.4 * (float(matrix[w, j]) - JOINED_SOUND_FLOOR) / (100 - JOINED_SOUND_FLOOR)
             if idx not in found or quality > found[idx][0]:
-                found[idx] = (quality, spans[w])
+                found[idx] = (quality, spans[int(w)])
         return found
 
     @staticmethod
@@ -312,23 +315,25 @@ class Resolver:
         """topic id -> (score 0..1, glossary entry id if a glossary name carried it)."""
         weights = {i: self._weight(w) for i, w in content}
         total = sum(weights.values()) or 1.0
-        best_name: dict[str, tuple[float, set[int], str | None, int]] = {}
+        best_name: dict[str, tuple[float, set[int], str | None, int, float]] = {}
         for idx, (quality, where) in names.items():
             name = self._names[idx]
             # a longer name is better evidence than a short one
             specificity = min(1.0, 0.75 + 0.12 * len([w for w in name.words if w not in STOPWORDS]))
             q = quality * specificity
+            # of a topic's names, keep the one that explains most of the question, not merely the surest
+            value = q * (0.25 + 0.75 * sum(weights.get(i, 0.0) for i in where) / total)
             prev = best_name.get(name.topic_id)
-            if prev is None or q > prev[0] or (q == prev[0] and len(name.words) > prev[3]):
-                best_name[name.topic_id] = (q, where, name.glossary, len(name.words))
+            if prev is None or value > prev[4] or (value == prev[4] and len(name.words) > prev[3]):
+                best_name[name.topic_id] = (q, where, name.glossary, len(name.words), value)
         # the longest match wins: "the second five year plan" is not "the five year plan"
-        for topic_id, (q, where, gloss, n) in list(best_name.items()):
+        for topic_id, (q, where, gloss, n, value) in list(best_name.items()):
             if any(other != topic_id and where < o_where and o_q >= q
-                   for other, (o_q, o_where, _, _) in best_name.items()):
-                best_name[topic_id] = (q * 0.8, where, gloss, n)
+                   for other, (o_q, o_where, *_) in best_name.items()):
+                best_name[topic_id] = (q * 0.8, where, gloss, n, value)
         rows = []
         for topic_id, doc in self._doc.items():
-            covered_by_name = best_name.get(topic_id, (0.0, set(), None, 0))
+            covered_by_name = best_name.get(topic_id, (0.0, set(), None, 0, 0.0))
             explained = 0.0
             evidence = 0.0
             matched = 0

@@ -22,6 +22,7 @@ def resolver(store):
 def test_answers(resolver, question, topic, facet):
     res = resolver.resolve(question)
     assert (res.topic, res.facet) == (topic, facet), res.debug
+    assert type(res.confidence) is float      # plain floats: the CLI and web layers write JSON
 
 
 @pytest.mark.parametrize("question", CASES["refuse"])
