@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from itertools import chain
 from dataclasses import dataclass, field
 
-import numpy as np
 from rapidfuzz import fuzz, process
 
 from .content import ContentStore, GlossaryEntry, Topic
@@ -30,6 +30,8 @@ from .text import FACET_WORDS, STOPWORDS, normalize, sound, stem
 # Calibrated on the development questions (clean and speech-recognised); see README "Resolver".
 THRESHOLD = 0.55
 JOINED_SOUND_FLOOR = 85
+MAX_CONTENT_CANDIDATES = 40
+COMMON_WORD_IDF = 0.5
 JOINED_MIN_LENGTH = 6
 FOLLOW_UP_THRESHOLD = 0.40
 DOMINANCE_BOOST = 0.3
@@ -69,9 +71,11 @@ class _Name:
     sounds: str
     stems: str
     glossary: str | None
+    needed: int         # how many of its meaningful words a question must contain (one may be misheard)
 
 
 NO_ANSWER = Resolution(None, None, 0.0)
+_EMPTY: frozenset = frozenset()
 
 
 class Resolver:
@@ -86,8 +90,14 @@ class Resolver:
                 for alias in entry.aliases:
                     self._add_name(topic.id, alias, entry.id)
         # long names' sounds run together, for matching across misheard word boundaries
-        self._joined_ids = [i for i, n in enumerate(self._names) if len(n.sounds.replace(" ", "")) >= JOINED_MIN_LENGTH]
-        self._joined = [self._names[i].sounds.replace(" ", "") for i in self._joined_ids]
+        # grouped by first and last sound, as _match_joined_sounds compares them
+        by_ends: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for i, name in enumerate(self._names):
+            joined = name.sounds.replace(" ", "")
+            if len(joined) >= JOINED_MIN_LENGTH:
+                by_ends[joined[0] + joined[-1]].append((i, joined))
+        self._joined_by_ends = {c: (tuple(i for i, _ in v), tuple(j for _, j in v)) for c, v in by_ends.items()}
+        self._longest_name = max((len(n.words) for n in self._names), default=1)
         self._build_documents(store)
         periods = [u.period for u in store.units]
         self._years = (min(p[0] for p in periods) - 2, max(p[1] for p in periods) + 2)
@@ -101,14 +111,16 @@ class Resolver:
         if not words:
             return
         name = _Name(topic_id, tuple(words), " ".join(words), " ".join(sound(w) for w in words),
-                     " ".join(stem(w) for w in words), glossary)
+                     " ".join(stem(w) for w in words), glossary,
+                     needed=max(1, len({w for w in words if w not in STOPWORDS}) - 1))
         idx = len(self._names)
         self._names.append(name)
         for w in words:
             if w not in STOPWORDS:
                 self._by_word[w].add(idx)
-                self._by_word["~" + sound(w)].add(idx)
                 self._by_word["^" + stem(w)].add(idx)
+                if len(sound(w)) >= 2:      # a one-letter code would pull in half the names
+                    self._by_word["~" + sound(w)].add(idx)
 
     def _build_documents(self, store: ContentStore) -> None:
         """Per topic: the set of meaningful stems in everything it says; idf across topics."""
@@ -142,6 +154,16 @@ class Resolver:
         self._known_sounds = set().union(*self._doc_sounds.values()) if self._doc_sounds else set()
         self._facet_stems = {stem(w) for w in FACET_WORDS}
         self._avg_length = sum(self._length.values()) / max(1, len(self._length))
+        self._small_store = len(self._doc) <= MAX_CONTENT_CANDIDATES
+        # inverted indexes, so a question only visits the topics that share a word with it
+        self._postings: dict[str, dict[str, float]] = defaultdict(dict)
+        for topic_id, tf in self._tf.items():
+            for term in tf:
+                self._postings[term][topic_id] = self._idf[term] * self._tf_weight(topic_id, term)
+        self._sound_topics: dict[str, set[str]] = defaultdict(set)
+        for topic_id, sounds in self._doc_sounds.items():
+            for code in sounds:
+                self._sound_topics[code].add(topic_id)
 
     def _tf_weight(self, topic_id: str, term: str) -> float:
         """BM25's saturating term frequency: a topic that keeps mentioning a word is about it."""
@@ -222,53 +244,47 @@ class Resolver:
 
     def _match_names(self, tokens: list[str]) -> dict[int, tuple[float, set[int]]]:
         """name index -> (match quality 0..1, positions of the question it covers)."""
-        candidates: set[int] = set()
-        for w in tokens:
-            if w in STOPWORDS:
-                continue
-            candidates |= self._by_word.get(w, set())
-            candidates |= self._by_word.get("~" + sound(w), set())
-            candidates |= self._by_word.get("^" + stem(w), set())
+        # name -> how many question words led to it (counted in C: big stores have many names)
+        heard = Counter(chain.from_iterable(
+            self._by_word.get(w, _EMPTY) | self._by_word.get("~" + sound(w), _EMPTY)
+            | self._by_word.get("^" + stem(w), _EMPTY)
+            for w in set(tokens) if w not in STOPWORDS))
+        # a name needs all its words heard but one (misheard) to be worth scoring
+        candidates = [idx for idx, count in heard.items() if count >= self._names[idx].needed]
         token_sounds = [sound(w) for w in tokens]
         token_stems = [stem(w) for w in tokens]
         views = (tokens, token_sounds, token_stems)
-        windows: dict[int, tuple[list[list[str]], list[set[int]]]] = {}
-
-        def windows_of(size: int):
-            """Each view's word windows of one size, joined, with the positions they cover."""
-            size = min(size, len(tokens))
-            if size not in windows:
-                starts = range(0, len(tokens) - size + 1)
-                windows[size] = ([[" ".join(v[i:i + size]) for i in starts] for v in views],
-                                 [set(range(i, i + size)) for i in starts])
-            return windows[size]
-
-        by_length: dict[int, list[int]] = defaultdict(list)
-        for idx in candidates:
-            by_length[len(self._names[idx].words)].append(idx)
+        # every word window of the question, shortest first, in each view: spelling, sound, stems
+        spans, sized = [], []
+        for size in range(1, min(len(tokens), self._longest_name + 1) + 1):
+            for start in range(0, len(tokens) - size + 1):
+                spans.append((start, start + size))
+                sized.append(size)
+        joined = [[" ".join(v[a:b]) for a, b in spans] for v in views]
+        ranges: dict[tuple[int, int], tuple[int, int]] = {}
         found: dict[int, tuple[float, set[int]]] = {}
-        for n, idxs in by_length.items():
-            names = [self._names[i] for i in idxs]
-            best = np.zeros(len(idxs))
-            where: list[set[int]] = [set() for _ in idxs]
-            for size in sorted({max(1, n - 1), n, n + 1}):
-                (texts, sounds, stems), spans = windows_of(size)
-                # spelling, sound (a little less sure) and stems, each names x windows, in C
-                scores = np.maximum.reduce([
-                    process.cdist([m.text for m in names], texts, scorer=fuzz.ratio),
-                    process.cdist([m.sounds for m in names], sounds, scorer=fuzz.ratio) * 0.95,
-                    process.cdist([m.stems for m in names], stems, scorer=fuzz.ratio) * 0.99])
-                cols = scores.argmax(axis=1)
-                for row, col in enumerate(cols):
-                    if scores[row, col] > best[row]:
-                        best[row], where[row] = scores[row, col], spans[col]
-            for row, idx in enumerate(idxs):
-                name, score = names[row], float(best[row])
-                # abbreviations must be exact; one-word names near exact; longer names tolerate mishearing
-                floor = 100 if len(name.text) <= 4 else 90 if (n == 1 and len(name.text) < 8) else 84 if n == 1 else 74
-                if score >= floor and self._every_word_heard(name, [tokens[i] for i in sorted(where[row])]):
-                    quality = 1.0 if score >= 100 else (score - floor) / (100 - floor)
-                    found[idx] = (0.55 + 0.45 * quality, where[row])
+        for idx in candidates:
+            name = self._names[idx]
+            n = len(name.words)
+            # windows one word shorter or longer than the name (the whole question if it is shorter)
+            lo, hi = min(max(1, n - 1), len(tokens)), min(n + 1, len(tokens))
+            if (lo, hi) not in ranges:
+                ranges[(lo, hi)] = (sized.index(lo), len(sized) - sized[::-1].index(hi))
+            first, last = ranges[(lo, hi)]
+            best, span = 0.0, (0, 0)
+            for view, text, weight in ((0, name.text, 1.0), (1, name.sounds, 0.95), (2, name.stems, 0.99)):
+                hit = process.extractOne(text, joined[view][first:last], scorer=fuzz.ratio)
+                # the earliest, shortest window wins a tie, as in reading order
+                if hit and hit[1] * weight > best:
+                    best, span = hit[1] * weight, spans[first + hit[2]]
+                if best >= 100:
+                    break           # spelled exactly: sound and stems cannot do better
+            where = set(range(*span))
+            # abbreviations must be exact; one-word names near exact; longer names tolerate mishearing
+            floor = 100 if len(name.text) <= 4 else 90 if (n == 1 and len(name.text) < 8) else 84 if n == 1 else 74
+            if best >= floor and self._every_word_heard(name, [tokens[i] for i in sorted(where)]):
+                quality = 1.0 if best >= 100 else (best - floor) / (100 - floor)
+                found[idx] = (0.55 + 0.45 * quality, where)
         for idx, (quality, where) in self._match_joined_sounds(token_sounds).items():
             if idx not in found or found[idx][0] < quality:
                 found[idx] = (quality, where)
@@ -285,18 +301,17 @@ class Resolver:
             for start in range(0, len(token_sounds) - size + 1):
                 windows.append("".join(token_sounds[start:start + size]))
                 spans.append(set(range(start, start + size)))
-        if not windows or not self._joined:
-            return {}
-        matrix = process.cdist(windows, self._joined, scorer=fuzz.ratio, score_cutoff=JOINED_SOUND_FLOOR)
         found: dict[int, tuple[float, set[int]]] = {}
-        for w, j in zip(*matrix.nonzero()):
-            window, name = windows[int(w)], self._joined[int(j)]
-            if window[0] != name[0] or window[-1] != name[-1]:
-                continue        # a name with a word missing at either end is another name
-            idx = self._joined_ids[int(j)]
-            quality = 0.5 + 0.4 * (float(matrix[w, j]) - JOINED_SOUND_FLOOR) / (100 - JOINED_SOUND_FLOOR)
-            if idx not in found or quality > found[idx][0]:
-                found[idx] = (quality, spans[int(w)])
+        for window, span in zip(windows, spans):
+            # a window and a name must begin and end alike: one with a word missing at either end
+            # is another name (and the grouping keeps big stores fast)
+            ids, names = self._joined_by_ends.get(window[:1] + window[-1:], ((), ()))
+            for name, score, k in process.extract(window, names, scorer=fuzz.ratio,
+                                                  score_cutoff=JOINED_SOUND_FLOOR, limit=None):
+                idx = ids[k]
+                quality = 0.5 + 0.4 * (score - JOINED_SOUND_FLOOR) / (100 - JOINED_SOUND_FLOOR)
+                if idx not in found or quality > found[idx][0]:
+                    found[idx] = (quality, span)
         return found
 
     @staticmethod
@@ -331,26 +346,39 @@ class Resolver:
             if any(other != topic_id and where < o_where and o_q >= q
                    for other, (o_q, o_where, *_) in best_name.items()):
                 best_name[topic_id] = (q * 0.8, where, gloss, n, value)
+        hits = []           # per meaningful word: where it is, its stem, the topics that use it or sound like it
+        rough: dict[str, float] = defaultdict(float)
+        for i, w in content:
+            s = stem(w)
+            used_by = self._postings.get(s, {})
+            sounds_in = self._sound_topics.get(sound(w), set()) if len(w) >= 5 else set()
+            # in a big store, a word most topics use picks out none: leave it out of the shortlist
+            if self._small_store or self._idf.get(s, 0.0) >= COMMON_WORD_IDF:
+                for topic_id, value in used_by.items():
+                    rough[topic_id] += value
+            for topic_id in sounds_in:
+                rough.setdefault(topic_id, 0.0)     # heard, not spelled: a candidate all the same
+            hits.append((i, s, used_by, sounds_in))
+        # topics named in the question, and the few whose words it uses most
+        candidates = set(best_name) | set(sorted(rough, key=rough.get, reverse=True)[:MAX_CONTENT_CANDIDATES])
         rows = []
-        for topic_id, doc in self._doc.items():
+        for topic_id in candidates:
             covered_by_name = best_name.get(topic_id, (0.0, set(), None, 0, 0.0))
             explained = 0.0
             evidence = 0.0
             matched = 0
-            for i, w in content:
+            for i, s, used_by, sounds_in in hits:
                 if i in covered_by_name[1]:
                     explained += weights[i]
-                    continue
-                s = stem(w)
-                if s in doc:
+                elif topic_id in used_by:
                     explained += weights[i]
-                    evidence += self._idf.get(s, 0.0) * self._tf_weight(topic_id, s)
+                    evidence += used_by[topic_id]
                     matched += 1
-                elif len(w) >= 5 and sound(w) in self._doc_sounds[topic_id]:
+                elif topic_id in sounds_in:
                     explained += 0.6 * weights[i]
                     evidence += 0.6 * self._idf.get(s, self._unknown_weight * 0.5)
             rows.append((topic_id, covered_by_name[0], covered_by_name[2], explained / total, evidence, matched))
-        ranked = sorted((r[4] for r in rows), reverse=True)
+        ranked = sorted((r[4] for r in rows), reverse=True) + [0.0, 0.0]
         scores: dict[str, tuple[float, str | None]] = {}
         for topic_id, name_q, glossary, coverage, evidence, matched in rows:
             if name_q:
@@ -358,7 +386,7 @@ class Resolver:
                 score = name_q * (0.25 + 0.75 * coverage)
             else:
                 # content alone: enough rare words, and clearly more than any other topic has
-                other = ranked[1] if evidence == ranked[0] and len(ranked) > 1 else ranked[0]
+                other = ranked[1] if evidence == ranked[0] else ranked[0]
                 strength = 1 - math.exp(-evidence / 4.0)
                 margin = evidence / (evidence + 0.5 * other) if evidence else 0.0
                 score = 0.85 * strength * coverage * margin
