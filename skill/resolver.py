@@ -196,7 +196,8 @@ class Resolver:
                          and not self._years[0] <= int(w[:4]) <= self._years[1]]
         present_self = bool(_PRESENT_SELF.search(text))
 
-        best_topic, (best, glossary) = (max(scores.items(), key=lambda kv: kv[1][0])
+        # ties go to the topic that comes first by id, so an answer never depends on hash order
+        best_topic, (best, glossary) = (min(scores.items(), key=lambda kv: (-kv[1][0], kv[0]))
                                         if scores else (None, (0.0, None)))
         if out_of_period:
             best *= 0.3
@@ -250,7 +251,7 @@ class Resolver:
             | self._by_word.get("^" + stem(w), _EMPTY)
             for w in set(tokens) if w not in STOPWORDS))
         # a name needs all its words heard but one (misheard) to be worth scoring
-        candidates = [idx for idx, count in heard.items() if count >= self._names[idx].needed]
+        candidates = sorted(idx for idx, count in heard.items() if count >= self._names[idx].needed)
         token_sounds = [sound(w) for w in tokens]
         token_stems = [stem(w) for w in tokens]
         views = (tokens, token_sounds, token_stems)
@@ -360,7 +361,8 @@ class Resolver:
                 rough.setdefault(topic_id, 0.0)     # heard, not spelled: a candidate all the same
             hits.append((i, s, used_by, sounds_in))
         # topics named in the question, and the few whose words it uses most
-        candidates = set(best_name) | set(sorted(rough, key=rough.get, reverse=True)[:MAX_CONTENT_CANDIDATES])
+        shortlist = sorted(rough, key=lambda t: (-rough[t], t))[:MAX_CONTENT_CANDIDATES]
+        candidates = sorted(set(best_name) | set(shortlist))
         rows = []
         for topic_id in candidates:
             covered_by_name = best_name.get(topic_id, (0.0, set(), None, 0, 0.0))
