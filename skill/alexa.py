@@ -8,6 +8,7 @@ and `facet`) travels in sessionAttributes.
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 import logging
 import threading
 from typing import Any
@@ -224,7 +225,7 @@ class AlexaSkill:
             builder.add_request_handler(handler)
         builder.add_exception_handler(ErrorHandler())
         self.skill = builder.create()
-        self.serializer = DefaultSerializer()
+        self.serializer = _Serializer()
 
     def handle_json(self, body: str) -> dict[str, Any]:
         """A request envelope (JSON text) in, the response envelope (JSON-ready dict) out."""
@@ -239,6 +240,20 @@ class AlexaSkill:
             raise VerificationError("intent request without an intent name")
         response = self.skill.invoke(request_envelope=envelope, context=None)
         return self.serializer.serialize(response)
+
+
+class _Serializer(DefaultSerializer):
+    """The SDK's serializer, with Alexa's ISO 8601 timestamps read by the standard library: the SDK's
+    general date parser (dateutil) was a third of the cost of reading a request envelope."""
+
+    def _DefaultSerializer__deserialize_datetime(self, payload, obj_type):   # the SDK's private hook
+        if isinstance(payload, str):
+            try:
+                parsed = datetime.fromisoformat(payload.replace("Z", "+00:00"))
+                return parsed.date() if obj_type is date else parsed
+            except ValueError:
+                pass
+        return super()._DefaultSerializer__deserialize_datetime(payload, obj_type)
 
 
 # --- Flask ---------------------------------------------------------------------------------------

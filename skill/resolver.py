@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from collections import Counter, defaultdict
 from itertools import chain
 from dataclasses import dataclass, field
@@ -79,8 +80,9 @@ _EMPTY: frozenset = frozenset()
 
 
 class Resolver:
-    def __init__(self, store: ContentStore):
+    def __init__(self, store: ContentStore, cache_size: int = 4096):
         self.store = store
+        self._resolve_cached = lru_cache(maxsize=cache_size)(self._resolve)
         self._names: list[_Name] = []
         self._by_word: dict[str, set[int]] = defaultdict(set)
         for topic in store.topics.values():
@@ -175,7 +177,12 @@ class Resolver:
     # --- resolving --------------------------------------------------------------------------
 
     def resolve(self, question: str, context: tuple[str | None, str | None] = (None, None)) -> Resolution:
-        """Resolve one question; context is the (topic, facet) of the conversation so far."""
+        """Resolve one question; context is the (topic, facet) of the conversation so far.
+
+        Results are kept (the store never changes): a class asks the same questions again and again."""
+        return self._resolve_cached(question, tuple(context))
+
+    def _resolve(self, question: str, context: tuple[str | None, str | None]) -> Resolution:
         said = normalize(question)
         text = _FILLER.sub("", said)
         tokens = text.split()

@@ -7,6 +7,7 @@ and `Speech.answer`, which escape `& < >` and quotes. Hard names and abbreviatio
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Mapping
 from xml.sax.saxutils import escape
@@ -45,8 +46,10 @@ class Lexicon:
         self.subs.update(abbreviations or {})
         keys = sorted(self.subs, key=len, reverse=True)
         self._rx = re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b") if keys else None
+        # content sentences come round again and again: render each once
+        self.ssml = lru_cache(maxsize=8192)(self._ssml)
 
-    def ssml(self, text: str) -> str:
+    def _ssml(self, text: str) -> str:
         """Escape text for SSML and wrap known words in <sub alias>."""
         text = spoken_ranges(text)
         if not self._rx:
