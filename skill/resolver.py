@@ -15,6 +15,7 @@ The facet comes from skill.facets. The resolver abstains below a calibrated conf
 """
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from functools import lru_cache
@@ -100,6 +101,7 @@ class Resolver:
                 by_ends[joined[0] + joined[-1]].append((i, joined))
         self._joined_by_ends = {c: (tuple(i for i, _ in v), tuple(j for _, j in v)) for c, v in by_ends.items()}
         self._longest_name = max((len(n.words) for n in self._names), default=1)
+        self._needed = [n.needed for n in self._names]
         self._build_documents(store)
         periods = [u.period for u in store.units]
         self._years = (min(p[0] for p in periods) - 2, max(p[1] for p in periods) + 2)
@@ -258,7 +260,8 @@ class Resolver:
             | self._by_word.get("^" + stem(w), _EMPTY)
             for w in set(tokens) if w not in STOPWORDS))
         # a name needs all its words heard but one (misheard) to be worth scoring
-        candidates = sorted(idx for idx, count in heard.items() if count >= self._names[idx].needed)
+        needed = self._needed
+        candidates = sorted(idx for idx, count in heard.items() if count >= needed[idx])
         token_sounds = [sound(w) for w in tokens]
         token_stems = [stem(w) for w in tokens]
         views = (tokens, token_sounds, token_stems)
@@ -368,7 +371,7 @@ class Resolver:
                 rough.setdefault(topic_id, 0.0)     # heard, not spelled: a candidate all the same
             hits.append((i, s, used_by, sounds_in))
         # topics named in the question, and the few whose words it uses most
-        shortlist = sorted(rough, key=lambda t: (-rough[t], t))[:MAX_CONTENT_CANDIDATES]
+        shortlist = [t for t, _ in heapq.nsmallest(MAX_CONTENT_CANDIDATES, rough.items(), key=lambda kv: (-kv[1], kv[0]))]
         candidates = sorted(set(best_name) | set(shortlist))
         rows = []
         for topic_id in candidates:

@@ -11,6 +11,7 @@ the platform, plus a log line.
 from __future__ import annotations
 
 import json
+import gc
 import logging
 import time
 import uuid
@@ -121,6 +122,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     progress = (test_config or {}).get("progress") or open_repository(config["database_url"])
     app.extensions["skill"] = Core(store=store, dialogue=ObservedDialogue(store, progress=progress),
                                    config=config, progress=progress)
+    # the store and indexes live as long as the process: keep the garbage collector from rescanning them
+    gc.freeze()
 
     @app.before_request
     def start():
