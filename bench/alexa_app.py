@@ -1,6 +1,7 @@
 """The app under load for bench/http.sh: the real app with Alexa verification on, plus /bare.
 
-    python bench/alexa_app.py DIR     # writes DIR/roots.pem, chain.pem, body.json, signature, lua
+    python bench/alexa_app.py DIR     # writes DIR/roots.pem, chain.pem, and signed requests:
+                                      # post.json/.lua (a question), quiz.json/.lua (a quiz answer)
     gunicorn -w 2 'bench.alexa_app:app'   (with BENCH_DIR=DIR and SKILL_ALEXA_EXTRA_ROOTS=DIR/roots.pem)
 
 The certificates come from the tests' helpers (tests/test_verify.py), dated around now. Only the
@@ -43,18 +44,34 @@ def make_fixture(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "roots.pem").write_bytes(tv._pem(root))
     (out / "chain.pem").write_bytes(tv._pem(leaf, inter))
-    env = tv.envelope(timestamp=now, app_id=SKILL_ID, text="why was the great leap forward introduced")
-    body = tv.body_of(env)
-    (out / "body.json").write_bytes(body)
-    signature = tv.PKI.sign(type("K", (), {"leaf_key": leaf_key})(), body)
-    lua = f"""wrk.method = "POST"
+    signer = type("K", (), {"leaf_key": leaf_key})()
+    question = tv.envelope(timestamp=now, app_id=SKILL_ID, text="why was the great leap forward introduced")
+    write_request(out, "post", tv.body_of(question), tv.PKI.sign(signer, tv.body_of(question)))
+    # a quiz answer, for the load run that counts progress updates: the session attributes hold a quiz
+    # question already asked, so every replay of this request grades one answer and writes one review
+    answer = tv.envelope(timestamp=now, app_id=SKILL_ID, text="he wanted to overtake britain")
+    answer["session"].update(new=False, attributes=quiz_in_progress(answer["session"]["user"]["userId"]))
+    write_request(out, "quiz", tv.body_of(answer), tv.PKI.sign(signer, tv.body_of(answer)))
+    del serialization
+
+
+def quiz_in_progress(user: str) -> dict:
+    """The session state of a quiz on the Great Leap Forward with its first question asked."""
+    from skill.content import load_store
+    from skill.dialogue import Dialogue, Turn
+    reply = Dialogue(load_store(ROOT / "content")).handle(Turn(text="quiz me on the great leap forward", user=user))
+    assert reply.mode == "quiz", reply.text
+    return reply.state
+
+
+def write_request(out: Path, name: str, body: bytes, signature: str) -> None:
+    (out / f"{name}.json").write_bytes(body)
+    (out / f"{name}.lua").write_text(f"""wrk.method = "POST"
 wrk.body = {json.dumps(body.decode())}
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["SignatureCertChainUrl"] = "{CERT_URL}"
 wrk.headers["Signature-256"] = "{signature}"
-"""
-    (out / "post.lua").write_text(lua)
-    del serialization
+""")
 
 
 class FileFetcher:
@@ -82,7 +99,21 @@ def build_app():
     return app
 
 
+def count_reviews(bench: Path) -> int:
+    """Reviews written to the progress store in a bench run (python bench/alexa_app.py --reviews DIR)."""
+    import sqlite3
+    with sqlite3.connect(bench / "progress.sqlite3") as db:
+        try:
+            return db.execute("SELECT COALESCE(SUM(reviews), 0) FROM items").fetchone()[0]
+        except sqlite3.OperationalError:      # no quiz answered yet: no table
+            return 0
+
+
 if __name__ == "__main__":
-    make_fixture(Path(sys.argv[1]))
+    if sys.argv[1] == "--reviews":
+        print(count_reviews(Path(sys.argv[2])))
+    else:
+        make_fixture(Path(sys.argv[1]))
 else:
     app = build_app()
+

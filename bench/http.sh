@@ -19,10 +19,17 @@ for i in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && b
 # one checked request each: the Alexa path must answer 200 with speech, or the figures mean nothing
 curl -fs -X POST -H 'Content-Type: application/json' -H "SignatureCertChainUrl: $(sed -n 's/.*SignatureCertChainUrl"\] = "\(.*\)"/\1/p' "$DIR/post.lua")" \
      -H "Signature-256: $(sed -n 's/.*Signature-256"\] = "\(.*\)"/\1/p' "$DIR/post.lua")" \
-     --data-binary @"$DIR/body.json" "http://127.0.0.1:$PORT/alexa" | grep -q outputSpeech
+     --data-binary @"$DIR/post.json" "http://127.0.0.1:$PORT/alexa" | grep -q outputSpeech
 echo "== bare Flask endpoint (/bare): ${SECONDS_}s, $CONNS connections, 2 threads"
 wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$DIR/post.lua" "http://127.0.0.1:$PORT/bare"
 echo "== full verified Alexa path (/alexa): ${SECONDS_}s, $CONNS connections, 2 threads"
 wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$DIR/post.lua" "http://127.0.0.1:$PORT/alexa"
+echo "== quiz answers through the full Alexa path (/alexa): ${SECONDS_}s, $CONNS connections; each 200 writes one review"
+BEFORE=$(.venv/bin/python bench/alexa_app.py --reviews "$DIR")
+wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$DIR/quiz.lua" "http://127.0.0.1:$PORT/alexa"
+sleep 2     # requests still in flight when wrk stopped finish (and are logged) before we count
+AFTER=$(.venv/bin/python bench/alexa_app.py --reviews "$DIR")
+GRADED=$(grep '"skill.requests"' "$DIR/server.log" | grep '"status": 200' | grep -c '"mode": "quiz"' || true)
+echo "== quiz answers answered 200: $GRADED; reviews written: $((AFTER - BEFORE)); lost updates: $((GRADED - (AFTER - BEFORE)))"
 echo "== server errors logged: $(grep -c '"status": 5' "$DIR/server.log" || true)"
 echo "== non-200 in request log: $(grep '"skill.requests"' "$DIR/server.log" | grep -vc '"status": 200' || true)"
