@@ -34,6 +34,8 @@ THRESHOLD = 0.55
 JOINED_SOUND_FLOOR = 85
 MAX_CONTENT_CANDIDATES = 40
 COMMON_WORD_IDF = 0.5
+DESCRIBED_WORDS, DESCRIBED_EVIDENCE, DESCRIBED_COVERAGE = 4, 8.0, 0.55
+DESCRIBED_FLOOR, DESCRIBED_LEAD = 0.30, 0.6
 JOINED_MIN_LENGTH = 6
 FOLLOW_UP_THRESHOLD = 0.40
 DOMINANCE_BOOST = 0.3
@@ -196,7 +198,7 @@ class Resolver:
                    if w not in STOPWORDS and stem(w) not in self._facet_stems
                    and not (w.isdigit() and len(w) < 4)]
         names = self._match_names(tokens)
-        scores = self._score_topics(tokens, content, names)
+        scores, described = self._score_topics(tokens, content, names)
         prev_topic, prev_facet = context
         debug = {"text": text, "facet_scores": facet.scores,
                  "topics": sorted(((round(s, 3), t) for t, (s, _) in scores.items()), reverse=True)[:3]}
@@ -208,6 +210,11 @@ class Resolver:
         # ties go to the topic that comes first by id, so an answer never depends on hash order
         best_topic, (best, glossary) = (min(scores.items(), key=lambda kv: (-kv[1][0], kv[0]))
                                         if scores else (None, (0.0, None)))
+        # a topic described in detail (several of its rarer words, most of the question explained) and
+        # well ahead of any other is trusted below the threshold (the penalties below still apply)
+        runner_up = max((v[0] for t, v in scores.items() if t != best_topic), default=0.0)
+        if best_topic in described and best >= DESCRIBED_FLOOR and runner_up <= DESCRIBED_LEAD * best:
+            best = max(best, THRESHOLD)
         if out_of_period:
             best *= 0.3
         # "who was X?" asks for a definition: a passing mention of X in some answer does not give one
@@ -337,8 +344,9 @@ class Resolver:
                 return False
         return True
 
-    def _score_topics(self, tokens, content, names) -> dict[str, tuple[float, str | None]]:
-        """topic id -> (score 0..1, glossary entry id if a glossary name carried it)."""
+    def _score_topics(self, tokens, content, names) -> tuple[dict[str, tuple[float, str | None]], set[str]]:
+        """topic id -> (score 0..1, glossary entry id if a glossary name carried it); and the topics
+        the question describes in detail without naming them."""
         weights = {i: self._weight(w) for i, w in content}
         total = sum(weights.values()) or 1.0
         best_name: dict[str, tuple[float, set[int], str | None, int, float]] = {}
@@ -392,6 +400,7 @@ class Resolver:
             rows.append((topic_id, covered_by_name[0], covered_by_name[2], explained / total, evidence, matched))
         ranked = sorted((r[4] for r in rows), reverse=True) + [0.0, 0.0]
         scores: dict[str, tuple[float, str | None]] = {}
+        described: set[str] = set()
         for topic_id, name_q, glossary, coverage, evidence, matched in rows:
             if name_q:
                 # a name is strong evidence, but not for a question mostly about something else
@@ -406,7 +415,10 @@ class Resolver:
                     score *= 0.5     # one shared word is a coincidence more often than a description
             if score > 0:
                 scores[topic_id] = (score, glossary)
-        return scores
+                if not name_q and matched >= DESCRIBED_WORDS and evidence >= DESCRIBED_EVIDENCE \
+                        and coverage >= DESCRIBED_COVERAGE:
+                    described.add(topic_id)
+        return scores, described
 
     def _weight(self, word: str) -> float:
         s = stem(word)
