@@ -44,7 +44,20 @@ def make_fixture(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "roots.pem").write_bytes(tv._pem(root))
     (out / "chain.pem").write_bytes(tv._pem(leaf, inter))
-    signer = type("K", (), {"leaf_key": leaf_key})()
+    (out / "leaf-key.pem").write_bytes(leaf_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    sign_requests(out)
+
+
+def sign_requests(out: Path) -> None:
+    """(Re)write the signed requests with the current time: Alexa requests are valid for 150 s only,
+    so a long run signs afresh before each phase (python bench/alexa_app.py --sign DIR)."""
+    from cryptography.hazmat.primitives import serialization
+    import test_verify as tv
+
+    signer = type("K", (), {"leaf_key": serialization.load_pem_private_key(
+        (out / "leaf-key.pem").read_bytes(), password=None)})()
+    now = datetime.now(timezone.utc)
     question = tv.envelope(timestamp=now, app_id=SKILL_ID, text="why was the great leap forward introduced")
     write_request(out, "post", tv.body_of(question), tv.PKI.sign(signer, tv.body_of(question)))
     # a quiz answer, for the load run that counts progress updates: the session attributes hold a quiz
@@ -52,7 +65,6 @@ def make_fixture(out: Path) -> None:
     answer = tv.envelope(timestamp=now, app_id=SKILL_ID, text="he wanted to overtake britain")
     answer["session"].update(new=False, attributes=quiz_in_progress(answer["session"]["user"]["userId"]))
     write_request(out, "quiz", tv.body_of(answer), tv.PKI.sign(signer, tv.body_of(answer)))
-    del serialization
 
 
 def quiz_in_progress(user: str) -> dict:
@@ -112,6 +124,8 @@ def count_reviews(bench: Path) -> int:
 if __name__ == "__main__":
     if sys.argv[1] == "--reviews":
         print(count_reviews(Path(sys.argv[2])))
+    elif sys.argv[1] == "--sign":
+        sign_requests(Path(sys.argv[2]))
     else:
         make_fixture(Path(sys.argv[1]))
 else:

@@ -22,9 +22,11 @@ curl -fs -X POST -H 'Content-Type: application/json' -H "SignatureCertChainUrl: 
      --data-binary @"$DIR/post.json" "http://127.0.0.1:$PORT/alexa" | grep -q outputSpeech
 echo "== bare Flask endpoint (/bare): ${SECONDS_}s, $CONNS connections, 2 threads"
 wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$DIR/post.lua" "http://127.0.0.1:$PORT/bare"
+.venv/bin/python bench/alexa_app.py --sign "$DIR"     # signed requests stay valid for 150 s
 echo "== full verified Alexa path (/alexa): ${SECONDS_}s, $CONNS connections, 2 threads"
 wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$DIR/post.lua" "http://127.0.0.1:$PORT/alexa"
 echo "== quiz answers through the full Alexa path (/alexa): ${SECONDS_}s, $CONNS connections; each 200 writes one review"
+.venv/bin/python bench/alexa_app.py --sign "$DIR"
 BEFORE=$(.venv/bin/python bench/alexa_app.py --reviews "$DIR")
 wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$DIR/quiz.lua" "http://127.0.0.1:$PORT/alexa"
 sleep 2     # requests still in flight when wrk stopped finish (and are logged) before we count
