@@ -21,6 +21,7 @@ import urllib.request
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol
 from urllib.parse import quote, unquote, urlsplit
@@ -72,6 +73,7 @@ class HttpFetcher:
         return data
 
 
+@lru_cache(maxsize=256)     # Amazon uses a handful of URLs; a rejected one raises and is not kept
 def normalise_cert_url(raw: str | None) -> str:
     """The URL Amazon's rules accept, rebuilt from its parts, or VerificationError.
 
