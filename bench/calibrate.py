@@ -56,7 +56,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threshold", type=float, nargs="*", default=[resolver_module.THRESHOLD])
     args = ap.parse_args()
-    resolver = Resolver(load_store(PROJECT_ROOT / "content"))
+    resolver = Resolver(load_store(PROJECT_ROOT / "content"), cache_size=0)   # thresholds change between runs
     clean, asr = cases(False), cases(True)
     for t in args.threshold:
         print(f"threshold {t:.2f}  clean: {measure(resolver, clean, t)}  |  asr: {measure(resolver, asr, t)}")
@@ -67,7 +67,7 @@ if __name__ == "__main__":
 
 
 def show_wrong(asr=True):
-    resolver = Resolver(load_store(PROJECT_ROOT / "content"))
+    resolver = Resolver(load_store(PROJECT_ROOT / "content"), cache_size=0)   # thresholds change between runs
     for q, expect in cases(asr):
         res = resolver.resolve(q)
         got = [res.topic, res.facet] if res.answered else None

@@ -33,7 +33,7 @@ from .text import FACET_WORDS, STOPWORDS, normalize, sound, stem
 THRESHOLD = 0.55
 JOINED_SOUND_FLOOR = 85
 MAX_CONTENT_CANDIDATES = 40
-COMMON_WORD_IDF = 0.5
+COMMON_WORD_IDF = 1.5
 DESCRIBED_WORDS, DESCRIBED_EVIDENCE, DESCRIBED_COVERAGE = 4, 8.0, 0.55
 DESCRIBED_FLOOR, DESCRIBED_LEAD = 0.30, 0.6
 JOINED_MIN_LENGTH = 6
@@ -86,6 +86,7 @@ class Resolver:
     def __init__(self, store: ContentStore, cache_size: int = 4096):
         self.store = store
         self._resolve_cached = lru_cache(maxsize=cache_size)(self._resolve)
+        self._names_of_word_cached = lru_cache(maxsize=16384)(self._names_of_word_uncached)
         self._names: list[_Name] = []
         self._by_word: dict[str, set[int]] = defaultdict(set)
         for topic in store.topics.values():
@@ -262,10 +263,7 @@ class Resolver:
     def _match_names(self, tokens: list[str]) -> dict[int, tuple[float, set[int]]]:
         """name index -> (match quality 0..1, positions of the question it covers)."""
         # name -> how many question words led to it (counted in C: big stores have many names)
-        heard = Counter(chain.from_iterable(
-            self._by_word.get(w, _EMPTY) | self._by_word.get("~" + sound(w), _EMPTY)
-            | self._by_word.get("^" + stem(w), _EMPTY)
-            for w in set(tokens) if w not in STOPWORDS))
+        heard = Counter(chain.from_iterable(self._names_of_word(w) for w in set(tokens) if w not in STOPWORDS))
         # a name needs all its words heard but one (misheard) to be worth scoring
         needed = self._needed
         candidates = sorted(idx for idx, count in heard.items() if count >= needed[idx])
@@ -332,6 +330,14 @@ class Resolver:
                     found[idx] = (quality, span)
         return found
 
+    def _names_of_word(self, word: str) -> frozenset[int]:
+        """The names a word can belong to: by spelling, by stem or by sound."""
+        return self._names_of_word_cached(word)
+
+    def _names_of_word_uncached(self, word: str) -> frozenset[int]:
+        return frozenset(self._by_word.get(word, _EMPTY) | self._by_word.get("~" + sound(word), _EMPTY)
+                         | self._by_word.get("^" + stem(word), _EMPTY))
+
     @staticmethod
     def _every_word_heard(name: _Name, window: list[str]) -> bool:
         """Each meaningful word of a name must be heard, by spelling or sound, not just the whole."""
@@ -375,8 +381,9 @@ class Resolver:
             if self._small_store or self._idf.get(s, 0.0) >= COMMON_WORD_IDF:
                 for topic_id, value in used_by.items():
                     rough[topic_id] += value
-            for topic_id in sounds_in:
-                rough.setdefault(topic_id, 0.0)     # heard, not spelled: a candidate all the same
+            if self._small_store:
+                for topic_id in sounds_in:
+                    rough.setdefault(topic_id, 0.0)     # heard, not spelled: a candidate all the same
             hits.append((i, s, used_by, sounds_in))
         # topics named in the question, and the few whose words it uses most
         shortlist = [t for t, _ in heapq.nsmallest(MAX_CONTENT_CANDIDATES, rough.items(), key=lambda kv: (-kv[1], kv[0]))]
