@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from skill import Resolver, load_store
 from skill import resolver as resolver_module

@@ -6,14 +6,13 @@ clock, random source). Adapters (Alexa, Dialogflow, CLI, web) build Turns and re
 from __future__ import annotations
 
 import logging
-
 import random
 from dataclasses import dataclass, field
 from typing import Any
 
 from .content import FACETS, ContentStore
 from .guide import GuideFlow
-from .intents import ANSWER_SLOT, BOARD_SLOT, BY_ALEXA_NAME, BY_NAME, QUESTION_SLOT, TOPIC_SLOT, Intent, parse_command
+from .intents import ANSWER_SLOT, BOARD_SLOT, BY_NAME, QUESTION_SLOT, TOPIC_SLOT, Intent, parse_command
 from .progress import ProgressRepository
 from .quiz import Clock, QuizFlow, Step, in_sentence, utc_now
 from .resolver import Resolution, Resolver

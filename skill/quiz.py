@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
-from math import log
 from typing import Callable
 
 from fsrs import Card, Rating, Scheduler
@@ -182,11 +181,8 @@ class Grader:
 
     def _date(self, item: Item, said: str) -> Grade:
         start, end = self.store.topics[item.topic].period
-        title = in_sentence(self.store.topics[item.topic])
         years = _years(said)
-        span = f"It began in {start}" if end == start else f"It began in {start} and ran until {end}"
-        if end == start:
-            span = f"It was in {start}"
+        span = f"It was in {start}" if end == start else f"It began in {start} and ran until {end}"
         if start in years:
             return Grade("right", f"Right! {span}.")
         if any(abs(y - start) == 1 for y in years) or (end != start and end in years):

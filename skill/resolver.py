@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from .content import ContentStore, GlossaryEntry, Topic
+from .content import ContentStore
 from .facets import FacetGuess, guess_facet
 from .text import FACET_WORDS, STOPWORDS, normalize, sound, stem
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from skill.content import Answer, Point
-from skill.speech import MAX_SSML, Lexicon, Speech, spoken_ranges
+from skill.speech import Lexicon, Speech, spoken_ranges
 
 
 def parse(ssml: str):
