@@ -226,7 +226,7 @@ class Resolver:
             best *= 0.6
         debug["best"] = round(best, 3)
 
-        followup_cue = bool(_FOLLOW_UP.search(text))
+        followup_cue = bool(_FOLLOW_UP.search(said))     # before the filler went: "and the marriage law?"
         if prev_topic and prev_topic in self.store.topics:
             # "what about the hundred flowers?": a new topic, the facet carried over
             if best_topic and best >= FOLLOW_UP_THRESHOLD and followup_cue and not facet.explicit:
