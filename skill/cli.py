@@ -135,6 +135,28 @@ def cmd_quiz(args) -> int:
     return 0
 
 
+def cmd_mishearings(args) -> int:
+    from .mishear import Recogniser, suggest
+
+    store = _store(args)
+    try:
+        recogniser = Recogniser()
+    except ImportError:
+        print('mishearings needs pocketsphinx: pip install -e ".[speech]" (and apt-get install flite sox)',
+              file=sys.stderr)
+        return 2
+    suggestions = suggest(store, recogniser, topics=args.topic or None)
+    by_topic: dict[str, list] = {}
+    for s in suggestions:
+        by_topic.setdefault(s.topic, []).append(s)
+    for topic_id, items in by_topic.items():
+        print(f"# {store.topics[topic_id].path}: aliases to consider")
+        for s in items:
+            print(f"  - {s.heard}    # heard for '{s.said}' ({s.voice})")
+    print(f"{len(suggestions)} suggestion(s)", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m skill", description="History revision voice assistant.")
     parser.add_argument("--content", help="content folder (default: SKILL_CONTENT_DIR or ./content)")
@@ -160,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.set_defaults(func=cmd_serve)
+
+    mishear = sub.add_parser("mishearings", help="speak each topic's names with flite, transcribe them with "
+                             "pocketsphinx, and suggest the misheard forms as aliases")
+    mishear.add_argument("topic", nargs="*", help="topic ids (default: all)")
+    mishear.set_defaults(func=cmd_mishearings)
 
     quiz = sub.add_parser("quiz", help="an interactive quiz in the terminal")
     quiz.add_argument("topic", nargs="?", help="a topic (default: the whole unit)")

@@ -1,0 +1,92 @@
+"""Find how a speech recogniser mishears each topic's names, and suggest them as aliases.
+
+Each name of a topic is spoken inside a few carrier sentences ("tell me about X") by several flite
+voices and transcribed by pocketsphinx (all offline); the words heard in place of X become a
+suggestion when the resolver does not already find the topic from them. An author reviews the
+suggestions and adds the good ones to the topic's `aliases`.
+
+Needs Debian's flite and sox, and the pocketsphinx package: `pip install -e ".[speech]"`.
+"""
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from .content import ContentStore
+from .resolver import Resolver
+from .text import STOPWORDS, normalize
+
+CARRIERS = ("tell me about {}", "what were the effects of {}")
+VOICES = ("rms", "slt", "awb")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    topic: str
+    said: str        # the name as written
+    heard: str       # what the recogniser heard in its place
+    voice: str
+
+
+class Recogniser:
+    """flite speaks, sox resamples to 16 kHz mono, pocketsphinx's bundled en-US model transcribes."""
+
+    def __init__(self):
+        from pocketsphinx import Decoder   # optional dependency: only this tool needs it
+        self.decoder = Decoder(samprate=16000, loglevel="FATAL")
+
+    def hear(self, text: str, voice: str) -> str:
+        with tempfile.TemporaryDirectory() as tmp:
+            raw, wav = Path(tmp) / "raw.wav", Path(tmp) / "16k.wav"
+            subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(raw)], check=True, capture_output=True)
+            # -R: no random dither, so the same sentence is always heard the same way
+            subprocess.run(["sox", "-R", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav)],
+                           check=True, capture_output=True)
+            data = wav.read_bytes()[44:]     # past the WAV header sox writes
+        self.decoder.start_utt()
+        self.decoder.process_raw(data, full_utt=True)
+        self.decoder.end_utt()
+        hyp = self.decoder.hyp()
+        return hyp.hypstr if hyp is not None else ""
+
+
+def heard_in_place(carrier: str, transcript: str) -> str:
+    """The words of a transcript after the carrier's own words (found by the best fuzzy split)."""
+    prefix = normalize(carrier.format("")).strip()
+    words = normalize(transcript).split()
+    best = max(range(len(words) + 1), key=lambda k: (fuzz.ratio(" ".join(words[:k]), prefix), -k))
+    return " ".join(words[best:])
+
+
+def worth_suggesting(heard: str, said: str, topic_id: str, resolver: Resolver) -> bool:
+    """A mishearing is a useful alias when the resolver misses it, it keeps at least one meaningful
+    word of the name (a lone common word such as "mental" would catch unrelated questions) and it
+    does not already lead to another topic."""
+    heard_words, said_words = normalize(heard).split(), normalize(said).split()
+    if len(heard_words) < 2 or heard == " ".join(said_words):
+        return False
+    if not {w for w in heard_words if w not in STOPWORDS} & {w for w in said_words if w not in STOPWORDS}:
+        return False
+    res = resolver.resolve(f"tell me about {heard}")
+    return res.topic != topic_id and (res.topic is None or res.confidence < 0.5)
+
+
+def suggest(store: ContentStore, recogniser: Recogniser, topics: list[str] | None = None,
+            voices=VOICES, carriers=CARRIERS) -> list[Suggestion]:
+    resolver = Resolver(store, cache_size=0)
+    found: dict[tuple[str, str], Suggestion] = {}
+    for topic in store.topics.values():
+        if topics and topic.id not in topics:
+            continue
+        names = dict.fromkeys([topic.spoken_title.lower(), *topic.aliases[:4]])
+        for said in names:
+            for carrier in carriers:
+                for voice in voices:
+                    heard = heard_in_place(carrier, recogniser.hear(carrier.format(said), voice))
+                    if worth_suggesting(heard, said, topic.id, resolver):
+                        found.setdefault((topic.id, heard), Suggestion(topic.id, said, heard, voice))
+    return list(found.values())

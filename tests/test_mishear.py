@@ -1,0 +1,43 @@
+"""The mishearing finder: real speech (flite) and real recognition (pocketsphinx), offline."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from skill.mishear import Recogniser, heard_in_place, suggest, worth_suggesting
+from skill.resolver import Resolver
+
+
+def test_the_carrier_is_taken_off_what_was_heard():
+    assert heard_in_place("tell me about {}", "tell me about the marriage lot") == "the marriage lot"
+    assert heard_in_place("what were the effects of {}", "why were the effects of great leap forward") == \
+        "great leap forward"
+
+
+def test_only_mishearings_that_keep_a_word_of_the_name_and_miss_today_are_suggested(store):
+    resolver = Resolver(store)
+    assert worth_suggesting("three and ties", "three antis", "three-antis-five-antis", resolver)
+    assert not worth_suggesting("mental", "the marriage law", "marriage-law", resolver)       # one common word
+    assert not worth_suggesting("the marriage law", "the marriage law", "marriage-law", resolver)  # heard right
+    assert not worth_suggesting("great leak forward", "the great leap forward", "great-leap-forward",
+                                resolver)                                                      # found already
+
+
+@pytest.fixture(scope="module")
+def recogniser():
+    for tool in ("flite", "sox"):
+        if not shutil.which(tool):
+            pytest.fail(f"{tool} is not installed: apt-get install -y flite sox (see .ci/run)")
+    return Recogniser()
+
+
+def test_speech_is_heard_back(recogniser):
+    heard = recogniser.hear("tell me about the korean war", "slt")
+    assert "tell me about" in heard and "war" in heard
+
+
+def test_suggestions_come_from_real_speech(tiny_store, recogniser):
+    suggestions = suggest(tiny_store, recogniser, voices=("awb",), carriers=("tell me about {}",))
+    for s in suggestions:     # whatever the recogniser made of the names, each suggestion is well formed
+        assert s.topic == "grain-plan" and len(s.heard.split()) >= 2 and s.voice == "awb"
