@@ -138,8 +138,26 @@ def normalize(text: str) -> str:
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
     text = re.sub(r"'s\b", "", text)   # possessives and "what's": "mao's death" meets "mao died"
     text = re.sub(r"[^a-z0-9]+", " ", text)
-    words = text.split()
+    words = _join_spelled_letters(text.split())
     return " ".join(_expand_short_years(_number_tokens(words)))
+
+
+def _join_spelled_letters(words: list[str]) -> list[str]:
+    """'u s s r' -> 'ussr': recognisers spell out abbreviations a letter at a time."""
+    out: list[str] = []
+    run: list[str] = []
+    for w in words + [""]:
+        if len(w) == 1 and w.isalpha():
+            run.append(w)
+            continue
+        if len(run) >= 2 and set(run) - {"a", "i"}:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run = []
+        if w:
+            out.append(w)
+    return out
 
 
 def words(text: str) -> list[str]:
