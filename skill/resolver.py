@@ -3,7 +3,9 @@
 The topic and the facet are scored separately (whole-question fuzzy matching cannot abstain):
 
 * names: aliases, titles and glossary terms matched against word windows of the question, by spelling
-  (rapidfuzz) and by sound (metaphone codes), so "great leak forward" still finds the Great Leap Forward;
+  (rapidfuzz), by stem and by sound (metaphone codes), every word of a name heard, so "great leak
+  forward" still finds the Great Leap Forward; sounds run together catch names heard across word
+  boundaries ("collective his vision");
 * content: the question's meaningful words looked up in each topic's own text (its answers, keywords
   and glossary), weighted by how rare each word is across topics, so a student can describe a topic
   ("when peasants had to pool their land") instead of naming it;
@@ -11,17 +13,18 @@ The topic and the facet are scored separately (whole-question fuzzy matching can
   content has never heard of ("opera", "vietnam") count against it: this is what lets the resolver
   refuse "who composed the opera nixon in china" while answering "tell me about nixon in china".
 
-The facet comes from skill.facets. The resolver abstains below a calibrated confidence threshold.
+The facet comes from skill.facets. The resolver abstains below a calibrated confidence threshold, except
+for a topic described in detail and far ahead of any other.
 """
 from __future__ import annotations
 
 import heapq
 import math
 import re
-from functools import lru_cache
 from collections import Counter, defaultdict
-from itertools import chain
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import chain
 
 from rapidfuzz import fuzz, process
 
@@ -29,16 +32,17 @@ from .content import ContentStore
 from .facets import FacetGuess, guess_facet
 from .text import FACET_WORDS, STOPWORDS, normalize, sound, stem
 
-# Calibrated on the development questions (clean and speech-recognised); see README "Resolver".
-THRESHOLD = 0.55
-JOINED_SOUND_FLOOR = 85
-MAX_CONTENT_CANDIDATES = 40
-COMMON_WORD_IDF = 1.5
+# Calibrated on the development questions (clean and speech-recognised) with bench/calibrate.py.
+THRESHOLD = 0.55                 # below this, no answer
+FOLLOW_UP_THRESHOLD = 0.40       # enough for "what about X?" when a conversation is under way
+# A topic described without its name: this many of its words, this much evidence and coverage, ...
 DESCRIBED_WORDS, DESCRIBED_EVIDENCE, DESCRIBED_COVERAGE = 4, 8.0, 0.55
+# ... at least this score, with the runner-up at most this share of it, is trusted below THRESHOLD.
 DESCRIBED_FLOOR, DESCRIBED_LEAD = 0.30, 0.6
-JOINED_MIN_LENGTH = 6
-FOLLOW_UP_THRESHOLD = 0.40
-DOMINANCE_BOOST = 0.3
+# Names heard across word boundaries: how alike the sounds must be, and how long the name.
+JOINED_SOUND_FLOOR, JOINED_MIN_LENGTH = 85, 6
+# Big stores: topics scored in full per question, and how rare a word must be to pick them.
+MAX_CONTENT_CANDIDATES, COMMON_WORD_IDF = 40, 1.5
 
 # Leading words that carry nothing: wake words, politeness, hesitation.
 _FILLER = re.compile(
@@ -233,7 +237,7 @@ class Resolver:
                 return Resolution(best_topic, prev_facet or "what", best, None, False, debug)
             # "what were its effects?": a facet, and no topic of its own
             weak_topic = best < THRESHOLD or (best_topic == prev_topic)
-            if facet.explicit and weak_topic and not content_outside(content, names):
+            if facet.explicit and weak_topic and not names:
                 return Resolution(prev_topic, facet.facet, max(best, 0.6), None, True, debug)
             if facet.explicit and weak_topic and _PRONOUN.search(text) and best < THRESHOLD:
                 return Resolution(prev_topic, facet.facet, 0.6, None, True, debug)
@@ -241,7 +245,7 @@ class Resolver:
         if best_topic is None or best < THRESHOLD:
             return Resolution(None, None, round(best, 3), debug=debug)
         chosen_facet = self._facet_for(best_topic, facet, text)
-        if glossary and not self._wants_topic_facet(facet, text):
+        if glossary and not self._wants_topic_facet(facet):
             return Resolution(best_topic, "what", round(best, 3), glossary, False, debug)
         return Resolution(best_topic, chosen_facet, round(min(best, 1.0), 3), None, False, debug)
 
@@ -254,7 +258,7 @@ class Resolver:
         return facet.facet
 
     @staticmethod
-    def _wants_topic_facet(facet: FacetGuess, text: str) -> bool:
+    def _wants_topic_facet(facet: FacetGuess) -> bool:
         """A glossary term answers 'what is X' / 'who was X'; any other facet wants the topic."""
         if facet.facet in ("what", "who") and facet.score <= 2.25:
             return False
@@ -437,7 +441,3 @@ class Resolver:
             return self._unknown_weight * 0.5
         return self._unknown_weight
 
-
-def content_outside(content, names) -> bool:
-    """Whether the question names something specific of its own (kept for follow-up decisions)."""
-    return bool(names)
