@@ -55,11 +55,16 @@ class Recogniser:
 
 
 def heard_in_place(carrier: str, transcript: str) -> str:
-    """The words of a transcript after the carrier's own words (found by the best fuzzy split)."""
-    prefix = normalize(carrier.format("")).strip()
+    """The words of a transcript between the carrier's own words (each end found by the best fuzzy split)."""
+    before, _, after = carrier.partition("{}")
+    prefix, suffix = normalize(before), normalize(after)
     words = normalize(transcript).split()
-    best = max(range(len(words) + 1), key=lambda k: (fuzz.ratio(" ".join(words[:k]), prefix), -k))
-    return " ".join(words[best:])
+    start = max(range(len(words) + 1), key=lambda k: (fuzz.ratio(" ".join(words[:k]), prefix), -k))
+    rest = words[start:]
+    if not suffix:
+        return " ".join(rest)
+    end = max(range(len(rest) + 1), key=lambda k: (fuzz.ratio(" ".join(rest[k:]), suffix), k))
+    return " ".join(rest[:end])
 
 
 def worth_suggesting(heard: str, said: str, topic_id: str, resolver: Resolver) -> bool:

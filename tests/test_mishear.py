@@ -13,6 +13,7 @@ def test_the_carrier_is_taken_off_what_was_heard():
     assert heard_in_place("tell me about {}", "tell me about the marriage lot") == "the marriage lot"
     assert heard_in_place("what were the effects of {}", "why were the effects of great leap forward") == \
         "great leap forward"
+    assert heard_in_place("why was {} introduced", "why was the red guards introduce") == "the red guards"
 
 
 def test_only_mishearings_that_keep_a_word_of_the_name_and_miss_today_are_suggested(store):
