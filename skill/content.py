@@ -22,7 +22,7 @@ MAX_POINTS = 8
 MAX_ANSWER_WORDS = 250
 
 UNIT_FIELDS = {"unit", "title", "period", "boards", "abbreviations", "pronunciations"}
-TOPIC_FIELDS = {"id", "title", "period", "group", "aliases", "boards", "sources", "keywords",
+TOPIC_FIELDS = {"id", "title", "name", "period", "group", "aliases", "boards", "sources", "keywords",
                 "facets", "glossary"}
 GLOSSARY_FIELDS = {"term", "aliases", "text"}
 
@@ -98,6 +98,7 @@ class Topic:
     group: bool = False
     path: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)
+    name: str | None = None        # how the topic is said inside a sentence, when not its title
 
     @property
     def spoken_title(self) -> str:
@@ -328,6 +329,7 @@ def load_topic_file(path: Path, boards: Mapping[str, Board], problems: list[Prob
     if topic_id and topic_id != path.stem:
         r.error(lines["id"], "id", f"'{topic_id}' does not match the file name '{path.stem}.yaml'")
     title = r.text(fields.get("title"), "title") if "title" in fields else None
+    name = r.text(fields.get("name"), "name") if "name" in fields else None
     period = r.period(fields["period"], "period") if "period" in fields else None
     group = bool(_plain(fields["group"])) if "group" in fields else False
     aliases = [(a.lower(), ln) for a, ln in r.texts(fields.get("aliases"), "aliases")] if "aliases" in fields else []
@@ -376,7 +378,7 @@ def load_topic_file(path: Path, boards: Mapping[str, Board], problems: list[Prob
     return Topic(id=topic_id, title=title, period=period, aliases=tuple(a for a, _ in aliases),
                  boards=tuple(board_ids), sources=tuple(sources), keywords=tuple(keywords),
                  facets=MappingProxyType(facets), glossary=tuple(glossary), group=group,
-                 path=str(path), lines=MappingProxyType(lines))
+                 path=str(path), lines=MappingProxyType(lines), name=name)
 
 
 def _answer(r: _Reader, topic_id: str, facet: str, node) -> Answer | None:

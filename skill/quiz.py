@@ -48,6 +48,8 @@ def utc_now() -> datetime:
 
 def in_sentence(topic: Topic) -> str:
     """A topic's spoken title as it reads mid-sentence: "the Great Leap Forward"."""
+    if topic.name:
+        return topic.name
     title = topic.spoken_title
     return "the" + title[3:] if title.startswith("The ") else title
 

@@ -87,3 +87,15 @@ def test_content_shares_no_sentence_with_the_seed_page(store):
 def test_real_content_path_is_the_default():
     from skill import settings
     assert settings.get("content_dir") == str(PROJECT_ROOT / "content")
+
+
+def test_a_topic_can_say_how_it_reads_in_a_sentence(tmp_path):
+    from skill.quiz import in_sentence
+    named = load_store(write_unit(tmp_path, topics={"grain-plan": TINY_TOPIC.replace(
+        'title: "The Grain Plan, 1955-57"\n', 'title: "The Grain Plan, 1955-57"\nname: "the plan for grain"\n')}))
+    assert in_sentence(named.topic("grain-plan")) == "the plan for grain"
+
+
+def test_without_a_name_the_title_reads_in_a_sentence(tiny_store):
+    from skill.quiz import in_sentence
+    assert in_sentence(tiny_store.topic("grain-plan")) == "the Grain Plan"
