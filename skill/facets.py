@@ -36,6 +36,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bwhen\b", WEAK),
         (r"\b(what|which) (year|years|date|dates|month|decade|time)\b", STRONG),
         (r"^what (your|yours|ears|gears|here) (did|was|were|do)\b", STRONG),   # "what year did", misheard
+        (r"^(1|went|win|wen|wend) (was|were|did|is|does)\b", MEDIUM),          # a leading "when", misheard
         (r"\bhow long\b", STRONG),
         (r"\b(dates?|timeline|chronology|in what year|over what years|start and end)\b", STRONG),
     ],
