@@ -21,11 +21,8 @@ POINTS_PER_TURN = 3
 
 ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth")
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight")
-_INTRO = {
-    "why": ("reason", "reasons"),
-    "features": ("key feature", "key features"),
-    "effects": ("main effect", "main effects"),
-}
+# "There were five reasons.": said before the points of these facets
+_INTRO = {"why": "reasons", "features": "key features", "effects": "main effects"}
 _RANGE = re.compile(r"\b(1\d)(\d{2})\s*[-\u2013]\s*(\d{2})\b")
 _FULL_RANGE = re.compile(r"\b(1\d{3})\s*[-\u2013]\s*(1\d{3})\b")
 
@@ -84,11 +81,6 @@ class Speech:
         self.ssml_parts.append(f'<break time="{min(max(ms, 0), 10000)}ms"/>')
         return self
 
-    def extend(self, other: "Speech") -> "Speech":
-        self.ssml_parts.extend(other.ssml_parts)
-        self.text_parts.extend(other.text_parts)
-        return self
-
     def answer(self, answer: Answer, start: int = 0, count: int = POINTS_PER_TURN,
                lead: bool = True) -> int:
         """Say an answer's lead (if asked) and points[start:start+count]; return the next point index."""
@@ -97,23 +89,20 @@ class Speech:
             self.say(answer.lead)
             if points:
                 self.pause(300)
-                intro = _INTRO.get(answer.facet)
-                if intro and len(points) > 1:
-                    noun = intro[1] if len(points) != 1 else intro[0]
-                    self.say(f"There were {NUMBER_WORDS[len(points)] if len(points) < len(NUMBER_WORDS) else len(points)} {noun}.")
+                noun = _INTRO.get(answer.facet)
+                if noun and len(points) > 1:
+                    count_said = NUMBER_WORDS[len(points)] if len(points) < len(NUMBER_WORDS) else len(points)
+                    self.say(f"There were {count_said} {noun}.")
         end = min(len(points), start + count)
         for i in range(start, end):
-            label = points[i].label
-            prefix = ORDINALS[i] if i < len(ORDINALS) else "Next"
-            if label in ("success", "failure"):
-                prefix += f", a {label}"
-            if len(points) > 1:
-                if label in ("success", "failure"):
-                    self.say(f"{prefix}: {points[i].text}")
-                else:
-                    self.say(f"{prefix}, {_lower_first(points[i].text)}")
+            label, text = points[i].label, points[i].text
+            ordinal = ORDINALS[i] if i < len(ORDINALS) else "Next"
+            if len(points) == 1:
+                self.say(text)
+            elif label in ("success", "failure"):
+                self.say(f"{ordinal}, a {label}: {text}")
             else:
-                self.say(points[i].text)
+                self.say(f"{ordinal}, {_lower_first(text)}")
             self.pause(350)
         return end
 
