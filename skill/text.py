@@ -21,6 +21,12 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "si
 _DECADES = {"forties": 40, "fifties": 50, "sixties": 60, "seventies": 70, "eighties": 80, "thirties": 30,
             "twenties": 20, "nineties": 90}
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+# Ordinals from "fourth" (dates: "the sixteenth of may"); "first" to "third" stay words, as in names
+_ORDINALS = {"fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+             "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+             "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
+             "thirtieth": 30}
+_ORDINAL_UNITS = {"first": 1, "second": 2, "third": 3, **{k: v for k, v in _ORDINALS.items() if v < 10}}
 
 STOPWORDS = frozenset("""
 a an the of in on at to for from by with about into onto over under after before during and or but so
@@ -82,6 +88,14 @@ def _number_tokens(words: list[str]) -> list[str]:
             out.append(f"19{_DECADES[w]}s")
             i += 1
             continue
+        if w in _ORDINALS:
+            out.append(str(_ORDINALS[w]))
+            i += 1
+            continue
+        if w in ("twenty", "thirty") and i + 1 < len(words) and words[i + 1] in _ORDINAL_UNITS:
+            out.append(str(_TENS[w] + _ORDINAL_UNITS[words[i + 1]]))      # "twenty first" -> 21
+            i += 2
+            continue
         if w in _ONES or w in _TEENS or w in _TENS:
             # a plain cardinal: "forty nine", "seven thousand", "twenty six thousand"
             total, current, j = 0, 0, i
@@ -136,6 +150,7 @@ def normalize(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"\b(\d{4})\s*[-\u2013]\s*(\d{2})\b", lambda m: f"{m[1]} {m[1][:2]}{m[2]}", text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
+    text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", r"\1", text)      # "16th" -> "16", as "sixteenth" becomes
     text = re.sub(r"'s\b", "", text)   # possessives and "what's": "mao's death" meets "mao died"
     text = re.sub(r"[^a-z0-9]+", " ", text)
     words = _join_spelled_letters(text.split())

@@ -58,6 +58,8 @@ def test_glossary_term_is_answered_as_a_term(resolver, store):
     ("between nineteen forty six and forty nine", "between 1946 and 1949"),
     ("the seven thousand cadres conference", "the 7000 cadres conference"),
     ("in the nineteen sixties", "in the 1960s"),
+    ("the sixteenth of may", "the 16 of may"),
+    ("the 16th of May", "the 16 of may"),
     ("Mao's Little Red Book!", "mao little red book"),
 ])
 def test_numbers_and_punctuation_normalise(spoken, written):
