@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 import logging
 import re
 from typing import Any, Callable
@@ -23,6 +22,7 @@ from werkzeug.exceptions import BadRequest
 from . import settings
 from .dialogue import Reply, Turn
 from .intents import Intent
+from .web import request_json
 from .models.dialogflow import BY_DISPLAY_NAME, INTENT_PARAMETERS, WELCOME_INTENT, entity_type, parameter_name
 
 log = logging.getLogger("skill.dialogflow")
@@ -101,11 +101,7 @@ def _basic_matches(authorization: str, user: str, password: str) -> bool:
 # --- request parsing helpers ------------------------------------------------------------------
 
 def _body() -> dict:
-    data = request.get_data(cache=False)
-    try:
-        body = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The body is not JSON.")
+    body = request_json()       # UTF-8, JSON and depth were checked by the web layer
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object.")
     return body

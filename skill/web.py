@@ -78,12 +78,17 @@ def parse_json(data: bytes):
         raise BadJSON("The body is nested too deeply.") from None
     except ValueError:
         raise BadJSON("The body is not valid JSON.") from None
-    if _too_deep(value):
+    if too_deep(value):
         raise BadJSON("The body is nested too deeply.")
     return value
 
 
-def _too_deep(value, limit: int = MAX_JSON_DEPTH) -> bool:
+def request_json():
+    """The JSON body of a POST to a JSON endpoint, parsed (and checked) once by the guard in create_app."""
+    return g.body
+
+
+def too_deep(value, limit: int = MAX_JSON_DEPTH) -> bool:
     stack = [(value, 1)]
     while stack:            # iterative: the check itself must not recurse
         item, depth = stack.pop()

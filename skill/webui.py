@@ -9,19 +9,15 @@ Routes:
 """
 from __future__ import annotations
 
-import json
-import logging
 from pathlib import Path
-from typing import Any
 
-from flask import Flask, Response, abort, jsonify, request, send_from_directory
+from flask import Flask, Response, abort, jsonify, send_from_directory
 
 from .content import FACETS
 from .dialogue import MAX_QUESTION_CHARS, Turn
 from .lint import LONG_SECONDS, lint_store, speech_seconds
-from .web import core
+from .web import core, request_json, too_deep
 
-log = logging.getLogger("skill.webui")
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_USER_CHARS = 128
@@ -51,7 +47,7 @@ def init_app(app: Flask) -> None:
 
     @app.post("/api/ask")
     def ask():
-        return jsonify(answer(app, *_read_ask(request)))
+        return jsonify(answer(app, *_read_ask()))
 
     @app.get("/api/content")
     def content():
@@ -79,13 +75,8 @@ def _page(name: str) -> Response:
 
 # --- /api/ask ---------------------------------------------------------------------------------
 
-def _read_ask(req) -> tuple[str, dict, str | None]:
-    if not req.is_json:
-        raise AskError("Send the question as JSON (Content-Type: application/json).", 415)
-    try:
-        body = json.loads(req.get_data(cache=False))
-    except (ValueError, RecursionError):
-        raise AskError("The body is not valid JSON.")
+def _read_ask() -> tuple[str, dict, str | None]:
+    body = request_json()       # content type, UTF-8, JSON and depth were checked by the web layer
     if not isinstance(body, dict):
         raise AskError('The body must be a JSON object such as {"text": "why was the Great Leap Forward introduced"}.')
     text = body.get("text")
@@ -96,7 +87,7 @@ def _read_ask(req) -> tuple[str, dict, str | None]:
     state = body.get("state")
     if state is None:
         state = {}
-    if not isinstance(state, dict) or _depth(state) > MAX_STATE_DEPTH:
+    if not isinstance(state, dict) or too_deep(state, MAX_STATE_DEPTH):
         raise AskError('"state" must be the object returned by the previous answer, or {} to start.')
     user = body.get("user")
     if user is not None and (not isinstance(user, str) or not 0 < len(user) <= MAX_USER_CHARS):
@@ -104,30 +95,11 @@ def _read_ask(req) -> tuple[str, dict, str | None]:
     return text.strip(), state, user
 
 
-def _depth(value: Any, level: int = 0) -> int:
-    if level > MAX_STATE_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level + 1)
-    return level
-
-
 def answer(app: Flask, text: str, state: dict, user: str | None) -> dict:
     c = core(app)
     # namespaced, so a web caller can never name (and read the progress of) a speaker's user id
     turn = Turn(kind="text", text=text, user=f"web:{user}" if user else None, state=state)
-    if state:
-        # The state came back from a client that may have altered it: if the dialogue cannot use
-        # it, that is the client's mistake (400), not ours. A fresh conversation has no such excuse.
-        try:
-            reply = c.dialogue.handle(turn)
-        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as e:
-            log.warning("unusable conversation state from client: %r", e)
-            raise AskError('"state" was not understood; send {} to start a new conversation.')
-    else:
-        reply = c.dialogue.handle(turn)
+    reply = c.dialogue.handle(turn)     # a state the client altered starts afresh (skill.dialogue)
     topic = c.store.topics.get(reply.topic) if reply.topic else None
     return {
         "topic": reply.topic,
