@@ -89,10 +89,14 @@ def _type_is(handler_input: HandlerInput, *types: str) -> bool:
     return handler_input.request_envelope.request.object_type in types
 
 
-class LaunchHandler(AbstractRequestHandler):
+class _DialogueHandler(AbstractRequestHandler):
+    """A request handler that answers through the dialogue policy."""
+
     def __init__(self, dialogue: Dialogue):
         self.dialogue = dialogue
 
+
+class LaunchHandler(_DialogueHandler):
     def can_handle(self, handler_input):
         return _type_is(handler_input, "LaunchRequest", "SessionResumedRequest")
 
@@ -100,11 +104,8 @@ class LaunchHandler(AbstractRequestHandler):
         return render(handler_input, self.dialogue.handle(_turn(handler_input, "launch")))
 
 
-class IntentHandler(AbstractRequestHandler):
+class IntentHandler(_DialogueHandler):
     """Every IntentRequest: the catalogue says which of our intents an Alexa intent name is."""
-
-    def __init__(self, dialogue: Dialogue):
-        self.dialogue = dialogue
 
     def can_handle(self, handler_input):
         return _type_is(handler_input, "IntentRequest")
@@ -118,11 +119,8 @@ class IntentHandler(AbstractRequestHandler):
         return render(handler_input, self.dialogue.handle(turn))
 
 
-class SessionEndedHandler(AbstractRequestHandler):
+class SessionEndedHandler(_DialogueHandler):
     """Alexa closed the session (user said exit, no answer after the reprompt, or an error)."""
-
-    def __init__(self, dialogue: Dialogue):
-        self.dialogue = dialogue
 
     def can_handle(self, handler_input):
         return _type_is(handler_input, "SessionEndedRequest")
@@ -135,11 +133,8 @@ class SessionEndedHandler(AbstractRequestHandler):
         return handler_input.response_builder.response   # no speech is allowed here
 
 
-class CanFulfillHandler(AbstractRequestHandler):
+class CanFulfillHandler(_DialogueHandler):
     """Name-free interaction: say YES only when the content can answer this question."""
-
-    def __init__(self, dialogue: Dialogue):
-        self.dialogue = dialogue
 
     def can_handle(self, handler_input):
         return _type_is(handler_input, "CanFulfillIntentRequest")
