@@ -31,7 +31,6 @@ def reply_json(reply) -> dict:
         "text": reply.text,
         "mode": reply.mode,
         "end_session": reply.end_session,
-        "glossary": reply.state.get("glossary"),
     }
 
 
