@@ -38,7 +38,22 @@ def test_speech_is_heard_back(recogniser):
     assert "tell me about" in heard and "war" in heard
 
 
+class Listening:
+    """The real recogniser, with a record of what it was asked to say and what it heard."""
+
+    def __init__(self, recogniser):
+        self.recogniser, self.heard = recogniser, []
+
+    def hear(self, text, voice):
+        self.heard.append((text, voice, self.recogniser.hear(text, voice)))
+        return self.heard[-1][2]
+
+
 def test_suggestions_come_from_real_speech(tiny_store, recogniser):
-    suggestions = suggest(tiny_store, recogniser, voices=("awb",), carriers=("tell me about {}",))
+    listening = Listening(recogniser)
+    suggestions = suggest(tiny_store, listening, voices=("awb",), carriers=("tell me about {}",))
+    # every name of the topic was spoken once in the carrier, and something was heard each time
+    assert [said for said, _, _ in listening.heard] == ["tell me about the grain plan", "tell me about grain quotas"]
+    assert all(heard.strip() for _, _, heard in listening.heard)
     for s in suggestions:     # whatever the recogniser made of the names, each suggestion is well formed
         assert s.topic == "grain-plan" and len(s.heard.split()) >= 2 and s.voice == "awb"
