@@ -179,8 +179,8 @@ class AlexaVerifier:
 
     # --- the whole check ------------------------------------------------------------------
 
-    def verify(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
-        """Check a request; return its parsed envelope."""
+    def verify(self, headers: Mapping[str, str], body: bytes, parsed: Any = None) -> dict[str, Any]:
+        """Check a request; return its parsed envelope. `parsed`, when given, is `body` parsed."""
         url = normalise_cert_url(headers.get("SignatureCertChainUrl"))
         signature = _signature(headers)
         signer = self.signer(url)
@@ -188,7 +188,7 @@ class AlexaVerifier:
             signer.public_key().verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature:
             raise VerificationError("signature does not match the body") from None
-        envelope = parse_envelope(body)
+        envelope = parse_envelope(body, parsed)
         self.check_envelope(envelope)
         return envelope
 
@@ -252,13 +252,16 @@ def _dns_names(cert: x509.Certificate) -> set[str]:
     return {name.lower() for name in san.get_values_for_type(x509.DNSName)}
 
 
-def parse_envelope(body: bytes) -> dict[str, Any]:
+def parse_envelope(body: bytes, parsed: Any = None) -> dict[str, Any]:
+    """The envelope in `body`; `parsed`, when given, is `body` already parsed by the caller."""
     if not body:
         raise VerificationError("empty body")
-    try:
-        envelope = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise VerificationError("body is not JSON") from None
+    envelope = parsed
+    if envelope is None:
+        try:
+            envelope = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise VerificationError("body is not JSON") from None
     if not isinstance(envelope, dict) or not isinstance(envelope.get("request"), dict):
         raise VerificationError("body is not an Alexa request")
     return envelope

@@ -78,7 +78,8 @@ def parse_json(data: bytes):
         raise BadJSON("The body is nested too deeply.") from None
     except ValueError:
         raise BadJSON("The body is not valid JSON.") from None
-    if too_deep(value):
+    # depth is at most the number of opening brackets: most bodies need no walk at all
+    if data.count(b"{") + data.count(b"[") > MAX_JSON_DEPTH and too_deep(value):
         raise BadJSON("The body is nested too deeply.")
     return value
 

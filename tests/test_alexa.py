@@ -307,7 +307,7 @@ class _BrokenDialogue(Dialogue):
 
 def test_a_bug_in_the_dialogue_is_an_apology_not_a_500(store):
     skill = AlexaSkill(_BrokenDialogue(store))
-    out = skill.handle_json(json.dumps(envelope(intent("AMAZON.HelpIntent"))))
+    out = skill.handle_envelope(envelope(intent("AMAZON.HelpIntent")))
     assert "something went wrong" in out["response"]["outputSpeech"]["ssml"]
     assert out["response"]["shouldEndSession"] is False
 
