@@ -82,6 +82,7 @@ class FacetGuess:
     facet: str
     score: float          # the winning total; 0 when nothing in the question names a facet
     scores: dict
+    cue_words: frozenset = frozenset()     # the words of the question that some cue matched
 
     @property
     def explicit(self) -> bool:
@@ -90,9 +91,14 @@ class FacetGuess:
 
 def guess_facet(normalized: str) -> FacetGuess:
     """Score each facet by its cues in the (normalised) question."""
-    scores = {}
+    scores, cue_words = {}, set()
     for facet, cues in _COMPILED.items():
-        matched = [w for rx, w in cues if rx.search(normalized)]
+        matched = []
+        for rx, weight in cues:
+            found = [m[0] for m in rx.finditer(normalized)]
+            if found:
+                matched.append(weight)
+                cue_words.update(word for phrase in found for word in phrase.split())
         # the strongest cue counts fully, further cues of the same facet add a little
         scores[facet] = (max(matched) + 0.25 * (len(matched) - 1)) if matched else 0.0
     # "why was the first five year plan": with no verb after it, a leading "why was" is most often a
@@ -103,5 +109,5 @@ def guess_facet(normalized: str) -> FacetGuess:
         scores["why"], scores["what"] = WEAK, max(scores["what"], WEAK)
     best = max(FACETS, key=lambda f: (scores[f], f == "what"))
     if scores[best] == 0:
-        return FacetGuess("what", 0.0, scores)
-    return FacetGuess(best, scores[best], scores)
+        return FacetGuess("what", 0.0, scores, frozenset(cue_words))
+    return FacetGuess(best, scores[best], scores, frozenset(cue_words))

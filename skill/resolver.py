@@ -199,9 +199,12 @@ class Resolver:
             return NO_ANSWER
         facet = guess_facet(said)
         # meaningful words; bare small numbers ("twelve times eight") say nothing about a topic
+        # and a word that says which facet is asked ("strengthen", "goal") is no evidence against a
+        # topic whose content never uses it
         content = [(i, w) for i, w in enumerate(tokens)
                    if w not in STOPWORDS and stem(w) not in self._facet_stems
-                   and not (w.isdigit() and len(w) < 4)]
+                   and not (w.isdigit() and len(w) < 4)
+                   and not (w in facet.cue_words and stem(w) not in self._idf)]
         names = self._match_names(tokens)
         scores, described = self._score_topics(tokens, content, names)
         prev_topic, prev_facet = context

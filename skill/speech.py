@@ -27,6 +27,7 @@ _RANGE = re.compile(r"\b(1\d)(\d{2})\s*[-\u2013]\s*(\d{2})\b")
 _FULL_RANGE = re.compile(r"\b(1\d{3})\s*[-\u2013]\s*(1\d{3})\b")
 
 
+@lru_cache(maxsize=8192)      # content sentences come round again and again
 def spoken_ranges(text: str) -> str:
     """'1958-62' -> '1958 to 1962', '1946-1949' -> '1946 to 1949'."""
     text = _RANGE.sub(lambda m: f"{m[1]}{m[2]} to {m[1]}{m[3]}", text)
