@@ -54,6 +54,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bwhat happened (during|at|in|on|inside|throughout)\b", STRONG),
         (r"\bwhat happened\b", MEDIUM),
         (r"\bwhat went on\b", STRONG),
+        (r"\b(the events|what took place)\b", MEDIUM),
         (r"\bwhat (did|do|does) .+ (do|due|say|says|said|include|ban|allow|change|make|build|involve)\b", MEDIUM),
         (r"\bwhat (kind|kinds|sort|sorts|type|types) of\b", STRONG),
         (r"\b(what|why) (was|were) .+ like\b", STRONG),
@@ -71,6 +72,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(how many (people )?(died|killed|deaths)|death toll|died|deaths|killed)\b", MEDIUM),
         (r"\b(how far|to what extent|how much did|gain|gained|benefit|benefits|better|worse|good or bad|strengthen|weaken|grow|grew)\b", MEDIUM),
         (r"\bin the end\b", MEDIUM),
+        (r"\b(sentenced|sentences|punished|punishments?)\b", MEDIUM),
     ],
 }
 

@@ -18,6 +18,7 @@ for a topic described in detail and far ahead of any other.
 """
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import re
@@ -41,6 +42,8 @@ DESCRIBED_WORDS, DESCRIBED_EVIDENCE, DESCRIBED_COVERAGE = 4, 8.0, 0.55
 DESCRIBED_FLOOR, DESCRIBED_LEAD = 0.30, 0.6
 # Names heard across word boundaries: how alike the sounds must be, and how long the name.
 JOINED_SOUND_FLOOR, JOINED_MIN_LENGTH = 85, 6
+# Word families the stemmer splits ("criticise", "criticism"): shortest stem, and how much less they count.
+FAMILY_MIN_LENGTH, FAMILY_DISCOUNT = 5, 0.8
 # Big stores: topics scored in full per question, and how rare a word must be to pick them.
 MAX_CONTENT_CANDIDATES, COMMON_WORD_IDF = 40, 1.5
 
@@ -171,10 +174,38 @@ class Resolver:
         for topic_id, tf in self._tf.items():
             for term in tf:
                 self._postings[term][topic_id] = self._idf[term] * self._tf_weight(topic_id, term)
+        self._stems_sorted = sorted(self._idf)
         self._sound_topics: dict[str, set[str]] = defaultdict(set)
         for topic_id, sounds in self._doc_sounds.items():
             for code in sounds:
                 self._sound_topics[code].add(topic_id)
+
+    def _family(self, s: str) -> tuple[str, ...]:
+        """Content stems of the same word family: one a prefix of the other, both at least
+        FAMILY_MIN_LENGTH long. The stemmer keeps 'criticis(e)' and 'critic(ism)', 'hungarian' and
+        'hungari(y)', 'starv(e)' and 'starvat(ion)' apart; 'commune' and 'communist' stay apart."""
+        if len(s) < FAMILY_MIN_LENGTH or s.isdigit():
+            return ()
+        longer = []
+        i = bisect.bisect_left(self._stems_sorted, s)
+        while i < len(self._stems_sorted) and self._stems_sorted[i].startswith(s):
+            if self._stems_sorted[i] != s:
+                longer.append(self._stems_sorted[i])
+            i += 1
+        shorter = [s[:k] for k in range(FAMILY_MIN_LENGTH, len(s)) if s[:k] in self._idf]
+        return tuple(shorter + longer)
+
+    def _postings_of(self, s: str) -> dict[str, float]:
+        """The topics that use a stem, with its BM25 weight in each; its family counts a little less."""
+        exact = self._postings.get(s, {})
+        family = self._family(s)
+        if not family:
+            return exact
+        merged = dict(exact)
+        for other in family:
+            for topic_id, value in self._postings[other].items():
+                merged[topic_id] = max(merged.get(topic_id, 0.0), FAMILY_DISCOUNT * value)
+        return merged
 
     def _tf_weight(self, topic_id: str, term: str) -> float:
         """BM25's saturating term frequency: a topic that keeps mentioning a word is about it."""
@@ -206,7 +237,7 @@ class Resolver:
                    and not (w.isdigit() and len(w) < 4)
                    and not (w in facet.cue_words and stem(w) not in self._idf)]
         names = self._match_names(tokens)
-        scores, described = self._score_topics(tokens, content, names)
+        scores, described = self._score_topics(tokens, content, names, facet.cue_words)
         prev_topic, prev_facet = context
         debug = {"text": text, "facet_scores": facet.scores,
                  "topics": sorted(((round(s, 3), t) for t, (s, _) in scores.items()), reverse=True)[:3]}
@@ -357,11 +388,12 @@ class Resolver:
                 return False
         return True
 
-    def _score_topics(self, tokens, content, names) -> tuple[dict[str, tuple[float, str | None]], set[str]]:
+    def _score_topics(self, tokens, content, names, cue_words=frozenset()) -> tuple[dict[str, tuple[float, str | None]], set[str]]:
         """topic id -> (score 0..1, glossary entry id if a glossary name carried it); and the topics
         the question describes in detail without naming them."""
         weights = {i: self._weight(w) for i, w in content}
-        total = sum(weights.values()) or 1.0
+        # facet cue words ("events", "reasons") count for a topic that uses them, never against one
+        total = sum(v for i, v in weights.items() if tokens[i] not in cue_words) or 1.0
         best_name: dict[str, tuple[float, set[int], str | None, int, float]] = {}
         for idx, (quality, where) in names.items():
             name = self._names[idx]
@@ -382,7 +414,7 @@ class Resolver:
         rough: dict[str, float] = defaultdict(float)
         for i, w in content:
             s = stem(w)
-            used_by = self._postings.get(s, {})
+            used_by = self._postings_of(s)
             sounds_in = self._sound_topics.get(sound(w), set()) if len(w) >= 5 else set()
             # in a big store, a word most topics use picks out none: leave it out of the shortlist
             if self._small_store or self._idf.get(s, 0.0) >= COMMON_WORD_IDF:
@@ -411,7 +443,7 @@ class Resolver:
                 elif topic_id in sounds_in:
                     explained += 0.6 * weights[i]
                     evidence += 0.6 * self._idf.get(s, self._unknown_weight * 0.5)
-            rows.append((topic_id, covered_by_name[0], covered_by_name[2], explained / total, evidence, matched))
+            rows.append((topic_id, covered_by_name[0], covered_by_name[2], min(1.0, explained / total), evidence, matched))
         ranked = sorted((r[4] for r in rows), reverse=True) + [0.0, 0.0]
         scores: dict[str, tuple[float, str | None]] = {}
         described: set[str] = set()
@@ -438,6 +470,9 @@ class Resolver:
         s = stem(word)
         if s in self._idf:
             return max(self._idf[s], 0.3)
+        family = self._family(s)
+        if family:
+            return max(max(self._idf[f] for f in family), 0.3)
         if word.isdigit():
             return 1.0
         if len(word) >= 5 and sound(word) in self._known_sounds:
