@@ -85,6 +85,12 @@ class Speech:
     def answer(self, answer: Answer, start: int = 0, count: int = POINTS_PER_TURN,
                lead: bool = True) -> int:
         """Say an answer's lead (if asked) and points[start:start+count]; return the next point index."""
+        ssml_parts, text_parts, end = _rendered_answer(self.lexicon, answer, start, count, lead)
+        self.ssml_parts.extend(ssml_parts)
+        self.text_parts.extend(text_parts)
+        return end
+
+    def _render_answer(self, answer: Answer, start: int, count: int, lead: bool) -> int:
         points = answer.points
         if lead:
             self.say(answer.lead)
@@ -121,6 +127,14 @@ class Speech:
 
     def __bool__(self) -> bool:
         return bool(self.ssml_parts)
+
+
+@lru_cache(maxsize=4096)      # the same answers are asked for again and again, and never change
+def _rendered_answer(lexicon: Lexicon, answer: Answer, start: int, count: int,
+                     lead: bool) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+    speech = Speech(lexicon)
+    end = speech._render_answer(answer, start, count, lead)
+    return tuple(speech.ssml_parts), tuple(speech.text_parts), end
 
 
 # Words that start a point and read on after "First," in lower case; names keep their capital.
