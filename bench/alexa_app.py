@@ -2,13 +2,14 @@
 
     python bench/alexa_app.py DIR     # writes DIR/roots.pem, chain.pem, and signed requests:
                                       # post.json/.lua (a question), quiz.json/.lua (a quiz answer)
-    gunicorn -w 2 'bench.alexa_app:app'   (with BENCH_DIR=DIR and SKILL_ALEXA_EXTRA_ROOTS=DIR/roots.pem)
+    granian --interface wsgi --workers 2 bench.alexa_app:app   (with BENCH_DIR=DIR and
+                                      SKILL_ALEXA_EXTRA_ROOTS=DIR/roots.pem)
 
 The certificates come from the tests' helpers (tests/test_verify.py), dated around now. Only the
 certificate *download* is replaced (the verifier's fetcher seam serves DIR/chain.pem, since the
 machine has no network); chain validation, signature, timestamp and application id checks all run,
 with the validated chain cached per URL as in production.
-/bare parses the same body as JSON and returns a constant: the floor for Flask + gunicorn.
+/bare parses the same body as JSON and returns a constant: the floor for Flask + the server.
 """
 from __future__ import annotations
 
