@@ -15,10 +15,12 @@ import gc
 import logging
 import time
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from flask import Flask, Response, g, has_request_context, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import logs, settings
@@ -50,16 +52,70 @@ def core(app: Flask) -> Core:
     return app.extensions["skill"]
 
 
+# What the dialogue saw and said during the current request, for its log line (None outside requests).
+_observed: ContextVar[dict | None] = ContextVar("observed", default=None)
+
+
+def observe_request() -> dict:
+    """Start noting the current request's turn and reply (read them back from the returned dict)."""
+    observed: dict = {}
+    _observed.set(observed)
+    return observed
+
+
 class ObservedDialogue(Dialogue):
-    """The dialogue policy, noting each turn and reply on the request for the request log."""
+    """The dialogue policy, noting each turn and reply of a request for the request log."""
 
     def handle(self, turn: Turn) -> Reply:
-        if has_request_context():
-            g.turn = turn
+        observed = _observed.get()
+        if observed is not None:
+            observed["turn"] = turn
         reply = super().handle(turn)
-        if has_request_context():
-            g.reply = reply
+        if observed is not None:
+            observed["reply"] = reply
         return reply
+
+
+class Refused(Exception):
+    """A request body the guards turn away, with its HTTP status."""
+
+    def __init__(self, status: int, name: str, message: str):
+        super().__init__(message)
+        self.status, self.name, self.message = status, name, message
+
+    def payload(self) -> dict:
+        return {"error": self.name, "message": self.message}
+
+
+def check_json_body(content_length: int | None, mimetype: str, read: Callable[[], bytes], limit: int):
+    """The guards every JSON endpoint shares: (raw body, parsed body), or Refused (413, 415, 400)."""
+    if content_length is not None and content_length > limit:
+        raise Refused(413, "Request Entity Too Large", f"The body is larger than {limit} bytes.")
+    if mimetype != "application/json":
+        raise Refused(415, "Unsupported Media Type", "Send JSON (Content-Type: application/json).")
+    data = read()
+    if len(data) > limit:                   # a chunked body has no Content-Length
+        raise Refused(413, "Request Entity Too Large", f"The body is larger than {limit} bytes.")
+    try:
+        return data, parse_json(data)
+    except BadJSON as e:
+        raise Refused(400, "Bad Request", str(e)) from None
+
+
+def request_id_from(given: str | None) -> str:
+    """The caller's X-Request-Id when it is short printable ASCII, else a new one."""
+    given = given or ""
+    return given[:64] if given.isascii() and given.isprintable() and given else uuid.uuid4().hex
+
+
+def log_request(*, request_id: str, platform: str, method: str, path: str, status: int, started: float | None,
+                body=None, observed: dict | None = None) -> None:
+    observed = observed or {}
+    record = logs.request_record(
+        request_id=request_id, platform=platform, method=method, path=path[:200], status=status,
+        latency_ms=(time.perf_counter() - started) * 1000 if started else 0.0,
+        body=body, turn=observed.get("turn"), reply=observed.get("reply"))
+    request_log.info("request", extra=record)
 
 
 class BadJSON(ValueError):
@@ -134,40 +190,30 @@ def create_app(test_config: dict | None = None) -> Flask:
     @app.before_request
     def start():
         g.started = time.perf_counter()
-        given = request.headers.get("X-Request-Id", "")
-        g.request_id = given[:64] if given.isascii() and given.isprintable() and given else uuid.uuid4().hex
+        g.request_id = request_id_from(request.headers.get("X-Request-Id"))
         g.platform = logs.platform_of(request.path)
+        g.observed = observe_request()
         if request.method != "POST" or request.path not in JSON_ENDPOINTS:
             return None
         credentials = app.extensions.get("dialogflow_credentials")
         if request.path.startswith("/dialogflow/") and credentials is not None and credentials.configured \
                 and not credentials.accepts(request.headers):
             return None         # the adapter answers 401 without reading the body
-        limit = app.config["MAX_CONTENT_LENGTH"]
-        if request.content_length is not None and request.content_length > limit:
-            return _error(413, "Request Entity Too Large", f"The body is larger than {limit} bytes.")
-        if request.mimetype != "application/json":
-            return _error(415, "Unsupported Media Type", "Send JSON (Content-Type: application/json).")
-        data = request.get_data(cache=True)     # cached: the adapters (and the verifier) read it again
-        if len(data) > limit:                   # a chunked body has no Content-Length
-            return _error(413, "Request Entity Too Large", f"The body is larger than {limit} bytes.")
         try:
-            g.body = parse_json(data)
-        except BadJSON as e:
-            return _error(400, "Bad Request", str(e))
+            # cached: the adapters (and the verifier) read the raw body again
+            _, g.body = check_json_body(request.content_length, request.mimetype,
+                                        lambda: request.get_data(cache=True), app.config["MAX_CONTENT_LENGTH"])
+        except Refused as e:
+            return _error(e.status, e.name, e.message)
         return None
 
     @app.after_request
     def finish(response: Response) -> Response:
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers["X-Request-Id"] = request_id
-        started = g.get("started")
-        record = logs.request_record(
-            request_id=request_id, platform=g.get("platform", "http"), method=request.method,
-            path=request.path[:200], status=response.status_code,
-            latency_ms=(time.perf_counter() - started) * 1000 if started else 0.0,
-            body=g.get("body"), turn=g.get("turn"), reply=g.get("reply"))
-        request_log.info("request", extra=record)
+        log_request(request_id=request_id, platform=g.get("platform", "http"), method=request.method,
+                    path=request.path, status=response.status_code, started=g.get("started"),
+                    body=g.get("body"), observed=g.get("observed"))
         return response
 
     @app.errorhandler(HTTPException)

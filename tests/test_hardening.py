@@ -5,6 +5,7 @@ reach the adapters and the dialogue, not just the signature check.
 """
 from __future__ import annotations
 
+import io
 import json
 import logging
 
@@ -278,3 +279,27 @@ def test_fuzz_platform_shaped_bodies_never_5xx(client, path, data):
         assert valid_for_platform(path, r.get_json())
     else:
         assert r.status_code in (400, 401) and r.get_json()["message"]
+
+
+def test_alexa_log_line_has_the_same_fields(client, caplog):
+    """/alexa is answered outside Flask (skill.alexa.AlexaWsgi); its log line and headers are the same."""
+    body = {**GOOD["/alexa"], "context": {"System": {"user": {"userId": "amzn1.ask.account.T"}}},
+            "request": {**GOOD["/alexa"]["request"], "intent": {
+        "name": "AskQuestionIntent", "slots": {"question": {"name": "question",
+                                                            "value": "why was the great leap forward introduced"}}}}}
+    with caplog.at_level(logging.INFO, logger="skill.requests"):
+        r = client.post("/alexa", json=body, headers={"X-Request-Id": "alexa-1"})
+    assert r.status_code == 200 and r.headers["X-Request-Id"] == "alexa-1"
+    assert r.headers["Content-Type"] == "application/json"
+    [rec] = [rec for rec in caplog.records if rec.name == "skill.requests"]
+    assert (rec.request_id, rec.platform, rec.status) == ("alexa-1", "alexa", 200)
+    assert rec.request_type == "IntentRequest:AskQuestionIntent"
+    assert (rec.topic, rec.facet, rec.mode) == ("great-leap-forward", "why", "answer")
+    assert rec.user == hash_user("amzn1.ask.account.T")
+    assert "amzn1.ask.account" not in json.dumps(rec.__dict__, default=str)
+
+
+def test_alexa_chunked_body_over_the_limit_is_413(client):
+    r = client.post("/alexa", input_stream=io.BytesIO(b'{"a": "' + b"x" * (LIMIT + 10) + b'"}'),
+                    headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+    assert r.status_code == 413
