@@ -94,6 +94,7 @@ class Resolver:
         self.store = store
         self._resolve_cached = lru_cache(maxsize=cache_size)(self._resolve)
         self._names_of_word_cached = lru_cache(maxsize=16384)(self._names_of_word_uncached)
+        self._postings_of = lru_cache(maxsize=16384)(self._postings_of_uncached)
         self._names: list[_Name] = []
         self._by_word: dict[str, set[int]] = defaultdict(set)
         for topic in store.topics.values():
@@ -195,7 +196,7 @@ class Resolver:
         shorter = [s[:k] for k in range(FAMILY_MIN_LENGTH, len(s)) if s[:k] in self._idf]
         return tuple(shorter + longer)
 
-    def _postings_of(self, s: str) -> dict[str, float]:
+    def _postings_of_uncached(self, s: str) -> dict[str, float]:
         """The topics that use a stem, with its BM25 weight in each; its family counts a little less."""
         exact = self._postings.get(s, {})
         family = self._family(s)
