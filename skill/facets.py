@@ -23,7 +23,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bwhat (was|is|were) (the )?(point|idea) of\b", WEAK),
     ],
     "who": [
-        (r"^(who|whom)\b", MEDIUM),
+        (r"^(who|whom)\b", 3.25),      # a leading "who" asks who, whatever else the question names
         # speech recognisers often hear a leading "who" as "he", "you", "to" or "here"
         (r"^(he|you|to|here|hill|he ll|who d) (\w+ed|led|let|came|put|made|said|took|got|stood|wrote|ran|began|help|first)\b", MEDIUM),
         (r"\b(who|whom|whose)\b", MEDIUM),

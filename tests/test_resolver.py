@@ -1,6 +1,7 @@
 """The resolver on the real content: cases from tests/cases/resolver.yaml, plus its building blocks."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,26 @@ def test_numbers_and_punctuation_normalise(spoken, written):
 ])
 def test_facet_cues(question, facet):
     assert guess_facet(normalize(question)).facet == facet
+
+
+def test_held_out_questions_are_answered_or_refused_never_answered_wrong(resolver):
+    """The team's own questions (tests/cases/heldout.jsonl), never used for tuning: no wrong answers,
+    every out-of-scope question refused, and most in-scope ones answered."""
+    rows = [json.loads(line) for line in (Path(__file__).parent / "cases" / "heldout.jsonl").read_text().splitlines()]
+    right, wrong, refused_oos, inscope, oos = 0, [], 0, 0, 0
+    for row in (r for r in rows if "q" in r):
+        res = resolver.resolve(row["q"])
+        got = [res.topic, res.facet] if res.answered else None
+        if row["expect"]:
+            inscope += 1
+            right += got in row["expect"]
+            if got and got not in row["expect"]:
+                wrong.append((row["q"], got))
+        else:
+            oos += 1
+            refused_oos += got is None
+            if got:
+                wrong.append((row["q"], got))
+    assert not wrong
+    assert refused_oos == oos
+    assert right >= 0.85 * inscope, f"{right}/{inscope}"
