@@ -152,9 +152,18 @@ class _SQLiteTransaction:
         self.repo, self.write = repo, write
 
     def __enter__(self):
-        self.conn = self.repo._connect()
-        # IMMEDIATE takes the write lock up front: two workers cannot both read the old value.
-        self.conn.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
+        if self.write:
+            # the threads of one process queue here, in turn, rather than in SQLite's busy handler,
+            # which sleeps and retries (up to 100 ms a time) and so gave a long tail under load
+            self.repo._writer.acquire()
+        try:
+            self.conn = self.repo._connect()
+            # IMMEDIATE takes the write lock up front: two workers cannot both read the old value.
+            self.conn.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
+        except BaseException:
+            if self.write:
+                self.repo._writer.release()
+            raise
         self.cur = self.conn.cursor()
         return self.cur
 
@@ -164,6 +173,8 @@ class _SQLiteTransaction:
         finally:
             self.cur.close()
             self.repo._release(self.conn)
+            if self.write:
+                self.repo._writer.release()
         return False
 
 
@@ -175,6 +186,7 @@ class SQLiteRepository(_SQLRepository):
         self.timeout = timeout
         self._memory = self.path == ":memory:"
         self._lock = threading.RLock()
+        self._writer = threading.Lock()
         self._shared: sqlite3.Connection | None = None   # only for :memory:
         self._ready = False
 
