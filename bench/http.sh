@@ -23,6 +23,9 @@ for i in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && b
 curl -fs -X POST -H 'Content-Type: application/json' -H "SignatureCertChainUrl: $(sed -n 's/.*SignatureCertChainUrl"\] = "\(.*\)"/\1/p' "$DIR/post.lua")" \
      -H "Signature-256: $(sed -n 's/.*Signature-256"\] = "\(.*\)"/\1/p' "$DIR/post.lua")" \
      --data-binary @"$DIR/post.json" "http://127.0.0.1:$PORT/alexa" | grep -q outputSpeech
+# warm-up, not counted: the first seconds after the workers start run slower
+wrk -t2 -c"$CONNS" -d5s -s "$DIR/post.lua" "http://127.0.0.1:$PORT/bare" >/dev/null
+wrk -t2 -c"$CONNS" -d5s -s "$DIR/post.lua" "http://127.0.0.1:$PORT/alexa" >/dev/null
 for round in $(seq "$ROUNDS"); do
   echo "== round $round: bare Flask endpoint (/bare): ${SECONDS_}s, $CONNS connections, 2 threads"
   wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$DIR/post.lua" "http://127.0.0.1:$PORT/bare"
