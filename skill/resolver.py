@@ -113,7 +113,6 @@ class Resolver:
             if len(joined) >= JOINED_MIN_LENGTH:
                 by_ends[joined[0] + joined[-1]].append((i, joined))
         self._joined_by_ends = {c: (tuple(i for i, _ in v), tuple(j for _, j in v)) for c, v in by_ends.items()}
-        self._longest_name = max((len(n.words) for n in self._names), default=1)
         self._needed = [n.needed for n in self._names]
         self._build_documents(store)
         periods = [u.period for u in store.units]
@@ -311,9 +310,11 @@ class Resolver:
         token_sounds = [sound(w) for w in tokens]
         token_stems = [stem(w) for w in tokens]
         views = (tokens, token_sounds, token_stems)
-        # every word window of the question, shortest first, in each view: spelling, sound, stems
+        # every word window of the question up to one word longer than the longest candidate name,
+        # shortest first, in each view: spelling, sound, stems
+        longest = max((len(self._names[idx].words) for idx in candidates), default=0)
         spans, sized = [], []
-        for size in range(1, min(len(tokens), self._longest_name + 1) + 1):
+        for size in range(1, min(len(tokens), longest + 1) + 1):
             for start in range(0, len(tokens) - size + 1):
                 spans.append((start, start + size))
                 sized.append(size)
