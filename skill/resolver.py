@@ -105,6 +105,17 @@ class Resolver:
             for entry in topic.glossary:
                 for alias in entry.aliases:
                     self._add_name(topic.id, alias, entry.id)
+        # each name is also filed under its two rarest words: a name with all its words heard but one
+        # has one of those two heard, so a question looks only at the names its rarer words point to
+        # (in a big store, "great" alone points to thousands)
+        self._by_rare_word: dict[str, set[int]] = defaultdict(set)
+        for idx, name in enumerate(self._names):
+            words = sorted({w for w in name.words if w not in STOPWORDS}, key=lambda w: (len(self._by_word[w]), w))
+            for w in words[:2]:
+                for form in (w, "^" + stem(w), "~" + sound(w)):
+                    if form in self._by_word:
+                        self._by_rare_word[form].add(idx)
+        self._rare_names_of_word = lru_cache(maxsize=16384)(self._rare_names_of_word_uncached)
         # long names' sounds run together, for matching across misheard word boundaries
         # grouped by first and last sound, as _match_joined_sounds compares them
         by_ends: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -302,8 +313,10 @@ class Resolver:
 
     def _match_names(self, tokens: list[str]) -> dict[int, tuple[float, set[int]]]:
         """name index -> (match quality 0..1, positions of the question it covers)."""
-        # name -> how many question words led to it (counted in C: big stores have many names)
-        heard = Counter(chain.from_iterable(self._names_of_word(w) for w in set(tokens) if w not in STOPWORDS))
+        words = [w for w in set(tokens) if w not in STOPWORDS]
+        pool = frozenset().union(*(self._rare_names_of_word(w) for w in words))
+        # of those names, how many question words led to each (counted in C)
+        heard = Counter(chain.from_iterable(pool & self._names_of_word(w) for w in words)) if pool else Counter()
         # a name needs all its words heard but one (misheard) to be worth scoring
         needed = self._needed
         candidates = sorted(idx for idx, count in heard.items() if count >= needed[idx])
@@ -321,8 +334,14 @@ class Resolver:
         joined = [[" ".join(v[a:b]) for a, b in spans] for v in views]
         ranges: dict[tuple[int, int], tuple[int, int]] = {}
         found: dict[int, tuple[float, set[int]]] = {}
+        heard_anywhere: dict[str, bool] = {}
         for idx in candidates:
             name = self._names[idx]
+            # a name must have every word heard somewhere in the question before its windows are worth
+            # comparing (the same test passes on the best window below): cheap, and in a big store most
+            # candidates share all but one word with the question ("bright orchard the great leap")
+            if not self._every_word_heard(name, tokens, heard_anywhere):
+                continue
             n = len(name.words)
             # windows one word shorter or longer than the name (the whole question if it is shorter)
             lo, hi = min(max(1, n - 1), len(tokens)), min(n + 1, len(tokens))
@@ -376,19 +395,30 @@ class Resolver:
         """The names a word can belong to: by spelling, by stem or by sound."""
         return self._names_of_word_cached(word)
 
+    def _rare_names_of_word_uncached(self, word: str) -> frozenset[int]:
+        """The names filed under a word (by spelling, stem or sound) as one of their two rarest."""
+        return frozenset(self._by_rare_word.get(word, _EMPTY) | self._by_rare_word.get("~" + sound(word), _EMPTY)
+                         | self._by_rare_word.get("^" + stem(word), _EMPTY))
+
     def _names_of_word_uncached(self, word: str) -> frozenset[int]:
         return frozenset(self._by_word.get(word, _EMPTY) | self._by_word.get("~" + sound(word), _EMPTY)
                          | self._by_word.get("^" + stem(word), _EMPTY))
 
     @staticmethod
-    def _every_word_heard(name: _Name, window: list[str]) -> bool:
-        """Each meaningful word of a name must be heard, by spelling or sound, not just the whole."""
+    def _every_word_heard(name: _Name, window: list[str], memo: dict[str, bool] | None = None) -> bool:
+        """Each meaningful word of a name must be heard, by spelling or sound, not just the whole.
+        `memo` keeps the answer per word for one window: candidate names share many words."""
         for w in name.words:
             if w in STOPWORDS:
                 continue
-            if not any(w == t or fuzz.ratio(w, t) >= 75 or stem(w) == stem(t)
-                       or (len(w) >= 4 and sound(w) == sound(t))
-                       for t in window):
+            heard = memo.get(w) if memo is not None else None
+            if heard is None:
+                heard = any(w == t or fuzz.ratio(w, t) >= 75 or stem(w) == stem(t)
+                            or (len(w) >= 4 and sound(w) == sound(t))
+                            for t in window)
+                if memo is not None:
+                    memo[w] = heard
+            if not heard:
                 return False
         return True
 
