@@ -89,6 +89,9 @@ class _Name:
 
 NO_ANSWER = Resolution(None, None, 0.0)
 _EMPTY: frozenset = frozenset()
+# A window of sounds shorter than this cannot reach JOINED_SOUND_FLOOR against a name of at least
+# JOINED_MIN_LENGTH sounds (fuzz.ratio is 2 x matches / total length): no need to compare it.
+_SHORTEST_JOINED_WINDOW = math.ceil(JOINED_MIN_LENGTH * JOINED_SOUND_FLOOR / (200 - JOINED_SOUND_FLOOR))
 
 
 class Resolver:
@@ -380,6 +383,8 @@ class Resolver:
                 spans.append(set(range(start, start + size)))
         found: dict[int, tuple[float, set[int]]] = {}
         for window, span in zip(windows, spans):
+            if len(window) < _SHORTEST_JOINED_WINDOW:
+                continue
             # a window and a name must begin and end alike: one with a word missing at either end
             # is another name (and the grouping keeps big stores fast)
             ids, names = self._joined_by_ends.get(window[:1] + window[-1:], ((), ()))
