@@ -3,8 +3,10 @@
     .venv/bin/python bench/resolver_latency.py [--repeat 200]
 
 Latency: each question is resolved `repeat` times after one warm-up call (time.perf_counter_ns
-around Resolver.resolve only, with the resolver's result cache off, so each call does the whole work); the figures are the median and p99 over all calls, and the worst
-question's own p99. Start-up and memory are measured in a fresh child process for each store:
+around Resolver.resolve only, with the resolver's result cache off, so each call does the whole work);
+the figures are the median and p99 over all calls, and the worst question's own p99. A control (a
+fixed piece of pure Python sized to the resolver's median, timed as many times) shows the machine's
+own noise: on a shared machine its p99 moves with the resolver's. Start-up and memory are measured in a fresh child process for each store:
 wall time from before `import skill` to a ready Dialogue (content loaded, resolver built), and
 ru_maxrss of that child afterwards.
 
@@ -98,7 +100,27 @@ def latency(content: Path, repeat: int) -> dict:
             "questions": len(all_ns) // repeat, "calls": len(all_ns),
             "median_ms": round(statistics.median(all_ns) / 1e6, 3),
             "p99_ms": round(all_ns[int(len(all_ns) * 0.99)] / 1e6, 3),
-            "worst_question": worst[0], "worst_question_p99_ms": round(worst[1], 3)}
+            "worst_question": worst[0], "worst_question_p99_ms": round(worst[1], 3),
+            **control(statistics.median(all_ns), len(all_ns))}
+
+
+def control(median_ns: float, calls: int) -> dict:
+    """The machine's own noise: a fixed piece of pure Python sized to the resolver's median, timed as
+    many times. Its p99 over its median shows how much of the resolver's tail is the machine's."""
+    size, took = 10000, []
+    for _ in range(20):
+        t = time.perf_counter_ns()
+        sum(i * i for i in range(size))
+        took.append(time.perf_counter_ns() - t)
+    size = max(100, int(size * median_ns / statistics.median(took)))
+    runs = []
+    for _ in range(calls):
+        t = time.perf_counter_ns()
+        sum(i * i for i in range(size))
+        runs.append(time.perf_counter_ns() - t)
+    runs.sort()
+    return {"control_median_ms": round(statistics.median(runs) / 1e6, 3),
+            "control_p99_ms": round(runs[int(len(runs) * 0.99)] / 1e6, 3)}
 
 
 CHILD = """
