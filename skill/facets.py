@@ -77,6 +77,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
 }
 
 _COMPILED = {f: [(re.compile(p), w) for p, w in cues] for f, cues in _CUES.items()}
+# one search per facet first: most questions name one or two facets, so most facets' cues are skipped
+_ANY_CUE = {f: re.compile("|".join(f"(?:{p})" for p, _ in cues)) for f, cues in _CUES.items()}
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,9 @@ def guess_facet(normalized: str) -> FacetGuess:
     scores, cue_words = {}, set()
     for facet, cues in _COMPILED.items():
         matched = []
+        if not _ANY_CUE[facet].search(normalized):
+            scores[facet] = 0.0
+            continue
         for rx, weight in cues:
             if rx.search(normalized):       # most cues miss: one search each, as cheap as it gets
                 matched.append(weight)
