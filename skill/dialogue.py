@@ -413,7 +413,7 @@ class Dialogue:
         forms = {"why": "why did {t} happen?", "effects": "what were the effects of {t}?",
                  "features": "what were the key features of {t}?", "who": "who was involved in {t}?",
                  "when": "when was {t}?"}
-        return forms[facet].format(t=topic.spoken_title)
+        return forms[facet].format(t=in_sentence(topic))
 
 
 def _other_facet(facet: str) -> str:
