@@ -1,6 +1,7 @@
 """Shared fixtures: the real content (consistency tests) and a tiny inline unit (unit tests)."""
 from __future__ import annotations
 
+import socket
 import textwrap
 import threading
 from contextlib import contextmanager
@@ -74,6 +75,13 @@ def store():
 @pytest.fixture
 def tiny_store(tmp_path):
     return load_store(write_unit(tmp_path))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextmanager

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import urllib.request
 
 import pytest
 
+from conftest import free_port
 from skill.settings import PROJECT_ROOT
 
 JS = PROJECT_ROOT / "tests" / "js"
@@ -26,15 +26,9 @@ MODEL = PROJECT_ROOT / "interaction_model" / "alexa" / "en-GB.json"
 SKILL_ID = "amzn1.ask.skill.virtual-alexa-test"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     log = (tmp_path_factory.mktemp("server") / "server.log").open("w+")
     env = {**os.environ, "SKILL_ALEXA_VERIFY": "0", "SKILL_ALEXA_SKILL_ID": SKILL_ID, "SKILL_PRODUCTION": "0",
            "SKILL_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('progress') / 'progress.sqlite3'}"}

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, free_port
 
 
 def _readme_command() -> list[str]:
@@ -24,17 +23,11 @@ def _readme_command() -> list[str]:
     return line[1].split()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     granian = shutil.which("granian", path=str(Path(sys.executable).parent))
     assert granian, "granian is installed with the test extra"
-    port = _free_port()
+    port = free_port()
     args = _readme_command()[1:]
     # the README's command, on loopback and a free port
     args[args.index("--host") + 1] = "127.0.0.1"

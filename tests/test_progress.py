@@ -9,7 +9,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import free_port
 from skill.progress import (ItemRecord, PostgresRepository, ProgressError, SQLiteRepository, open_repository,
                             student_key)
 from skill.settings import PROJECT_ROOT
@@ -67,7 +67,7 @@ def postgres_url():
         os.chown(folder, pw.pw_uid, pw.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
     data = os.path.join(folder, "data")
-    port = _free_port()
+    port = free_port()
     try:
         subprocess.run(as_user + [initdb, "-D", data, "-U", "test", "--auth=trust", "-E", "UTF8"],
                        check=True, capture_output=True)
@@ -83,12 +83,6 @@ def postgres_url():
     finally:
         subprocess.run(as_user + [pg_ctl, "-D", data, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
