@@ -6,7 +6,8 @@ Shared objects live in `app.extensions["skill"]`: the content store, the dialogu
 The platform endpoints face the internet, so this layer guards them all the same way before any
 adapter runs: a body cap (413), JSON only (415), a body that parses as UTF-8 JSON of bounded depth
 (400), and no 500 page ever: a failure inside the dialogue answers with a short apology shaped for
-the platform, plus a log line.
+the platform, plus a log line. `POST /alexa`, most of the traffic, is answered by a thin WSGI layer
+in front of Flask (skill.alexa.AlexaWsgi) that calls the same guard and log functions defined here.
 """
 from __future__ import annotations
 
