@@ -338,6 +338,7 @@ class Resolver:
         ranges: dict[tuple[int, int], tuple[int, int]] = {}
         found: dict[int, tuple[float, set[int]]] = {}
         heard_anywhere: dict[str, bool] = {}
+        padded = " " + " ".join(tokens) + " "
         for idx in candidates:
             name = self._names[idx]
             # a name must have every word heard somewhere in the question before its windows are worth
@@ -352,7 +353,14 @@ class Resolver:
                 ranges[(lo, hi)] = (sized.index(lo), len(sized) - sized[::-1].index(hi))
             first, last = ranges[(lo, hi)]
             best, span = 0.0, (0, 0)
+            # spelled exactly (most names are): its earliest place is the window extractOne would pick
+            at = padded.find(" " + name.text + " ")
+            if at >= 0:
+                start = padded.count(" ", 0, at)
+                best, span = 100.0, (start, start + n)
             for view, text, weight in ((0, name.text, 1.0), (1, name.sounds, 0.95), (2, name.stems, 0.99)):
+                if best >= 100:
+                    break           # spelled exactly: sound and stems cannot do better
                 hit = process.extractOne(text, joined[view][first:last], scorer=fuzz.ratio)
                 # the earliest, shortest window wins a tie, as in reading order
                 if hit and hit[1] * weight > best:
