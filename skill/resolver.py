@@ -94,6 +94,26 @@ _EMPTY: frozenset = frozenset()
 _SHORTEST_JOINED_WINDOW = math.ceil(JOINED_MIN_LENGTH * JOINED_SOUND_FLOOR / (200 - JOINED_SOUND_FLOOR))
 
 
+class _Heard:
+    """The words of a question (or of a window of it): which words were heard in them, by spelling,
+    fuzzy spelling, stem or sound. Answers are kept: candidate names share many words."""
+
+    def __init__(self, words: list[str]):
+        self.words = words
+        self.spelled = set(words)
+        self.stems = {stem(t) for t in words}
+        self.sounds = {sound(t) for t in words}
+        self._known: dict[str, bool] = {}
+
+    def hears(self, word: str) -> bool:
+        heard = self._known.get(word)
+        if heard is None:
+            heard = self._known[word] = (
+                word in self.spelled or stem(word) in self.stems or (len(word) >= 4 and sound(word) in self.sounds)
+                or process.extractOne(word, self.words, scorer=fuzz.ratio, score_cutoff=75) is not None)
+        return heard
+
+
 class Resolver:
     def __init__(self, store: ContentStore, cache_size: int = 4096):
         self.store = store
@@ -334,17 +354,17 @@ class Resolver:
             for start in range(0, len(tokens) - size + 1):
                 spans.append((start, start + size))
                 sized.append(size)
-        joined = [[" ".join(v[a:b]) for a, b in spans] for v in views]
+        joined: list[list[str] | None] = [None, None, None]     # each view's windows, built when first needed
         ranges: dict[tuple[int, int], tuple[int, int]] = {}
         found: dict[int, tuple[float, set[int]]] = {}
-        heard_anywhere: dict[str, bool] = {}
+        heard_anywhere = _Heard(tokens)
         padded = " " + " ".join(tokens) + " "
         for idx in candidates:
             name = self._names[idx]
             # a name must have every word heard somewhere in the question before its windows are worth
             # comparing (the same test passes on the best window below): cheap, and in a big store most
             # candidates share all but one word with the question ("bright orchard the great leap")
-            if not self._every_word_heard(name, tokens, heard_anywhere):
+            if not self._every_word_heard(name, heard_anywhere):
                 continue
             n = len(name.words)
             # windows one word shorter or longer than the name (the whole question if it is shorter)
@@ -361,6 +381,8 @@ class Resolver:
             for view, text, weight in ((0, name.text, 1.0), (1, name.sounds, 0.95), (2, name.stems, 0.99)):
                 if best >= 100:
                     break           # spelled exactly: sound and stems cannot do better
+                if joined[view] is None:
+                    joined[view] = [" ".join(views[view][a:b]) for a, b in spans]
                 hit = process.extractOne(text, joined[view][first:last], scorer=fuzz.ratio)
                 # the earliest, shortest window wins a tie, as in reading order
                 if hit and hit[1] * weight > best:
@@ -370,7 +392,7 @@ class Resolver:
             where = set(range(*span))
             # abbreviations must be exact; one-word names near exact; longer names tolerate mishearing
             floor = 100 if len(name.text) <= 4 else 90 if (n == 1 and len(name.text) < 8) else 84 if n == 1 else 74
-            if best >= floor and self._every_word_heard(name, [tokens[i] for i in sorted(where)]):
+            if best >= floor and self._every_word_heard(name, _Heard([tokens[i] for i in sorted(where)])):
                 quality = 1.0 if best >= 100 else (best - floor) / (100 - floor)
                 found[idx] = (0.55 + 0.45 * quality, where)
         for idx, (quality, where) in self._match_joined_sounds(token_sounds).items():
@@ -418,22 +440,9 @@ class Resolver:
                          | self._by_word.get("^" + stem(word), _EMPTY))
 
     @staticmethod
-    def _every_word_heard(name: _Name, window: list[str], memo: dict[str, bool] | None = None) -> bool:
-        """Each meaningful word of a name must be heard, by spelling or sound, not just the whole.
-        `memo` keeps the answer per word for one window: candidate names share many words."""
-        for w in name.words:
-            if w in STOPWORDS:
-                continue
-            heard = memo.get(w) if memo is not None else None
-            if heard is None:
-                heard = any(w == t or fuzz.ratio(w, t) >= 75 or stem(w) == stem(t)
-                            or (len(w) >= 4 and sound(w) == sound(t))
-                            for t in window)
-                if memo is not None:
-                    memo[w] = heard
-            if not heard:
-                return False
-        return True
+    def _every_word_heard(name: _Name, window: "_Heard") -> bool:
+        """Each meaningful word of a name must be heard, by spelling or sound, not just the whole."""
+        return all(window.hears(w) for w in name.words if w not in STOPWORDS)
 
     def _score_topics(self, tokens, content, names, cue_words=frozenset()) -> tuple[dict[str, tuple[float, str | None]], set[str]]:
         """topic id -> (score 0..1, glossary entry id if a glossary name carried it); and the topics
