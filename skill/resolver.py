@@ -89,9 +89,6 @@ class _Name:
 
 NO_ANSWER = Resolution(None, None, 0.0)
 _EMPTY: frozenset = frozenset()
-# A window of sounds shorter than this cannot reach JOINED_SOUND_FLOOR against a name of at least
-# JOINED_MIN_LENGTH sounds (fuzz.ratio is 2 x matches / total length): no need to compare it.
-_SHORTEST_JOINED_WINDOW = math.ceil(JOINED_MIN_LENGTH * JOINED_SOUND_FLOOR / (200 - JOINED_SOUND_FLOOR))
 
 
 class _Heard:
@@ -146,7 +143,12 @@ class Resolver:
             joined = name.sounds.replace(" ", "")
             if len(joined) >= JOINED_MIN_LENGTH:
                 by_ends[joined[0] + joined[-1]].append((i, joined))
-        self._joined_by_ends = {c: (tuple(i for i, _ in v), tuple(j for _, j in v)) for c, v in by_ends.items()}
+        # with the window lengths that can reach JOINED_SOUND_FLOOR against some name of the group
+        reach = JOINED_SOUND_FLOOR / (200 - JOINED_SOUND_FLOOR)
+        self._joined_by_ends = {c: (tuple(i for i, _ in v), tuple(j for _, j in v),
+                                    math.ceil(reach * min(len(j) for _, j in v) - 1e-9),
+                                    math.floor(max(len(j) for _, j in v) / reach + 1e-9))
+                                for c, v in by_ends.items()}
         self._needed = [n.needed for n in self._names]
         self._build_documents(store)
         periods = [u.period for u in store.units]
@@ -392,7 +394,8 @@ class Resolver:
             where = set(range(*span))
             # abbreviations must be exact; one-word names near exact; longer names tolerate mishearing
             floor = 100 if len(name.text) <= 4 else 90 if (n == 1 and len(name.text) < 8) else 84 if n == 1 else 74
-            if best >= floor and self._every_word_heard(name, _Heard([tokens[i] for i in sorted(where)])):
+            # (a name spelled exactly has every word in its window: nothing to check)
+            if best >= floor and (best >= 100 or self._every_word_heard(name, _Heard([tokens[i] for i in sorted(where)]))):
                 quality = 1.0 if best >= 100 else (best - floor) / (100 - floor)
                 found[idx] = (0.55 + 0.45 * quality, where)
         for idx, (quality, where) in self._match_joined_sounds(token_sounds).items():
@@ -403,27 +406,26 @@ class Resolver:
     def _match_joined_sounds(self, token_sounds: list[str]) -> dict[int, tuple[float, set[int]]]:
         """Names heard across word boundaries: "collectors issue" for "collectivisation".
 
-        The sounds of a few consecutive words, run together, are compared with each long name's sounds
-        run together, for all names at once (rapidfuzz's cdist runs in C).
+        The sounds of a few consecutive words, run together, are compared (by rapidfuzz, in C) with the
+        sounds run together of the long names that begin and end with the same sounds.
         """
-        windows, spans = [], []
+        found: dict[int, tuple[float, set[int]]] = {}
         for size in (1, 2, 3, 4):
             for start in range(0, len(token_sounds) - size + 1):
-                windows.append("".join(token_sounds[start:start + size]))
-                spans.append(set(range(start, start + size)))
-        found: dict[int, tuple[float, set[int]]] = {}
-        for window, span in zip(windows, spans):
-            if len(window) < _SHORTEST_JOINED_WINDOW:
-                continue
-            # a window and a name must begin and end alike: one with a word missing at either end
-            # is another name (and the grouping keeps big stores fast)
-            ids, names = self._joined_by_ends.get(window[:1] + window[-1:], ((), ()))
-            for name, score, k in process.extract(window, names, scorer=fuzz.ratio,
-                                                  score_cutoff=JOINED_SOUND_FLOOR, limit=None):
-                idx = ids[k]
-                quality = 0.5 + 0.4 * (score - JOINED_SOUND_FLOOR) / (100 - JOINED_SOUND_FLOOR)
-                if idx not in found or quality > found[idx][0]:
-                    found[idx] = (quality, span)
+                window = "".join(token_sounds[start:start + size])
+                # a window and a name must begin and end alike: one with a word missing at either end
+                # is another name (and the grouping keeps big stores fast)
+                group = self._joined_by_ends.get(window[:1] + window[-1:])
+                # fuzz.ratio is 2 x matches / total length: lengths too far apart cannot reach the floor
+                if group is None or not group[2] <= len(window) <= group[3]:
+                    continue
+                ids, names = group[0], group[1]
+                for name, score, k in process.extract(window, names, scorer=fuzz.ratio,
+                                                      score_cutoff=JOINED_SOUND_FLOOR, limit=None):
+                    idx = ids[k]
+                    quality = 0.5 + 0.4 * (score - JOINED_SOUND_FLOOR) / (100 - JOINED_SOUND_FLOOR)
+                    if idx not in found or quality > found[idx][0]:
+                        found[idx] = (quality, set(range(start, start + size)))
         return found
 
     def _names_of_word(self, word: str) -> frozenset[int]:
