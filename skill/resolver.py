@@ -483,7 +483,7 @@ class Resolver:
                     rough.setdefault(topic_id, 0.0)     # heard, not spelled: a candidate all the same
             hits.append((i, s, used_by, sounds_in))
         # topics named in the question, and the few whose words it uses most
-        shortlist = [t for t, _ in heapq.nsmallest(MAX_CONTENT_CANDIDATES, rough.items(), key=lambda kv: (-kv[1], kv[0]))]
+        shortlist = [t for _, t in heapq.nsmallest(MAX_CONTENT_CANDIDATES, [(-v, t) for t, v in rough.items()])]
         candidates = sorted(set(best_name) | set(shortlist))
         rows = []
         for topic_id in candidates:
