@@ -344,7 +344,7 @@ class Resolver:
         heard = Counter(chain.from_iterable(pool & self._names_of_word(w) for w in words)) if pool else Counter()
         # a name needs all its words heard but one (misheard) to be worth scoring
         needed = self._needed
-        candidates = sorted(idx for idx, count in heard.items() if count >= needed[idx])
+        candidates = sorted([idx for idx, count in heard.items() if count >= needed[idx]])
         token_sounds = [sound(w) for w in tokens]
         token_stems = [stem(w) for w in tokens]
         views = (tokens, token_sounds, token_stems)
