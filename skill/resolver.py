@@ -89,6 +89,9 @@ class _Name:
 
 NO_ANSWER = Resolution(None, None, 0.0)
 _EMPTY: frozenset = frozenset()
+# A window of sounds of length n reaches JOINED_SOUND_FLOOR only against names of length n x this to
+# n / this (fuzz.ratio is 2 x matches / total length).
+_JOINED_REACH = JOINED_SOUND_FLOOR / (200 - JOINED_SOUND_FLOOR)
 
 
 class _Heard:
@@ -143,12 +146,11 @@ class Resolver:
             joined = name.sounds.replace(" ", "")
             if len(joined) >= JOINED_MIN_LENGTH:
                 by_ends[joined[0] + joined[-1]].append((i, joined))
-        # with the window lengths that can reach JOINED_SOUND_FLOOR against some name of the group
-        reach = JOINED_SOUND_FLOOR / (200 - JOINED_SOUND_FLOOR)
-        self._joined_by_ends = {c: (tuple(i for i, _ in v), tuple(j for _, j in v),
-                                    math.ceil(reach * min(len(j) for _, j in v) - 1e-9),
-                                    math.floor(max(len(j) for _, j in v) / reach + 1e-9))
-                                for c, v in by_ends.items()}
+        # each group sorted by length, so a window is compared only with names it could match
+        self._joined_by_ends = {}
+        for c, v in by_ends.items():
+            v.sort(key=lambda item: (len(item[1]), item[0]))
+            self._joined_by_ends[c] = (tuple(i for i, _ in v), tuple(j for _, j in v), [len(j) for _, j in v])
         self._needed = [n.needed for n in self._names]
         self._build_documents(store)
         periods = [u.period for u in store.units]
@@ -416,13 +418,18 @@ class Resolver:
                 # a window and a name must begin and end alike: one with a word missing at either end
                 # is another name (and the grouping keeps big stores fast)
                 group = self._joined_by_ends.get(window[:1] + window[-1:])
-                # fuzz.ratio is 2 x matches / total length: lengths too far apart cannot reach the floor
-                if group is None or not group[2] <= len(window) <= group[3]:
+                if group is None:
                     continue
-                ids, names = group[0], group[1]
-                for name, score, k in process.extract(window, names, scorer=fuzz.ratio,
+                # fuzz.ratio is 2 x matches / total length: names much shorter or longer cannot reach
+                # the floor
+                ids, names, lengths = group
+                first = bisect.bisect_left(lengths, math.ceil(_JOINED_REACH * len(window) - 1e-9))
+                last = bisect.bisect_right(lengths, math.floor(len(window) / _JOINED_REACH + 1e-9))
+                if first >= last:
+                    continue
+                for name, score, k in process.extract(window, names[first:last], scorer=fuzz.ratio,
                                                       score_cutoff=JOINED_SOUND_FLOOR, limit=None):
-                    idx = ids[k]
+                    idx = ids[first + k]
                     quality = 0.5 + 0.4 * (score - JOINED_SOUND_FLOOR) / (100 - JOINED_SOUND_FLOOR)
                     if idx not in found or quality > found[idx][0]:
                         found[idx] = (quality, set(range(start, start + size)))
