@@ -391,14 +391,13 @@ class Resolver:
                 # the earliest, shortest window wins a tie, as in reading order
                 if hit and hit[1] * weight > best:
                     best, span = hit[1] * weight, spans[first + hit[2]]
-                if best >= 100:
-                    break           # spelled exactly: sound and stems cannot do better
             where = set(range(*span))
             # abbreviations must be exact; one-word names near exact; longer names tolerate mishearing
             floor = 100 if len(name.text) <= 4 else 90 if (n == 1 and len(name.text) < 8) else 84 if n == 1 else 74
-            # (a name spelled exactly has every word in its window: nothing to check)
-            if best >= floor and (best >= 100 or self._every_word_heard(name, _Heard([tokens[i] for i in sorted(where)]))):
-                quality = 1.0 if best >= 100 else (best - floor) / (100 - floor)
+            # a name spelled exactly has every word in its window: nothing more to check
+            exact = best >= 100
+            if best >= floor and (exact or self._every_word_heard(name, _Heard([tokens[i] for i in sorted(where)]))):
+                quality = 1.0 if exact else (best - floor) / (100 - floor)
                 found[idx] = (0.55 + 0.45 * quality, where)
         for idx, (quality, where) in self._match_joined_sounds(token_sounds).items():
             if idx not in found or found[idx][0] < quality:
