@@ -7,10 +7,8 @@ and `facet`) travels in sessionAttributes.
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import time
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
@@ -242,7 +240,7 @@ class AlexaSkill:
 # --- HTTP ----------------------------------------------------------------------------------------
 
 def init_app(app) -> None:
-    from .web import core
+    from .web import AlexaWsgi, core
 
     config = core(app).config
     skill = AlexaSkill(core(app).dialogue)
@@ -257,65 +255,6 @@ def init_app(app) -> None:
         raise RuntimeError("SKILL_PRODUCTION=1 needs SKILL_ALEXA_VERIFY=1 and SKILL_ALEXA_SKILL_ID set")
     endpoint = app.extensions["alexa"] = AlexaEndpoint(skill, verifier, skill_id)
     app.wsgi_app = AlexaWsgi(app.wsgi_app, endpoint, app.config["MAX_CONTENT_LENGTH"])
-
-
-class AlexaWsgi:
-    """/alexa as plain WSGI in front of the Flask app, which answers every other path.
-
-    Alexa's traffic is the bulk of the load, and Flask's request machinery (context, routing, hooks,
-    response object) cost a fifth of each verified request. This path keeps everything else the web
-    layer does: the same body guards (413, 415, 400), X-Request-Id, the request log line, and an
-    apology instead of an error page."""
-
-    def __init__(self, app, endpoint: "AlexaEndpoint", limit: int):
-        self.app, self.endpoint, self.limit = app, endpoint, limit
-
-    def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") != "/alexa":
-            return self.app(environ, start_response)
-        from werkzeug.datastructures import EnvironHeaders
-        from werkzeug.http import HTTP_STATUS_CODES, parse_options_header
-
-        from .web import Refused, apology, check_json_body, log_request, observe_request, request_id_from
-        started = time.perf_counter()
-        request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
-        observed = observe_request()
-        method = environ.get("REQUEST_METHOD", "GET")
-        headers = [("Content-Type", "application/json"), ("X-Request-Id", request_id)]
-        body = None
-        try:
-            if method != "POST":
-                headers.append(("Allow", "POST"))
-                raise Refused(405, "Method Not Allowed", "The method is not allowed for the requested URL.")
-            data, body = check_json_body(_content_length(environ), parse_options_header(
-                environ.get("CONTENT_TYPE", ""))[0].lower(), lambda: _read_body(environ, self.limit), self.limit)
-            status, payload = 200, self.endpoint.handle(EnvironHeaders(environ), data, body)
-        except Refused as e:
-            status, payload = e.status, e.payload()
-        except VerificationError as e:
-            log.info("rejected Alexa request: %s", e)
-            status, payload = 400, {"error": "Bad Request", "message": str(e)}
-        except Exception as e:      # Alexa gets a valid answer it can speak; the log has the details
-            log.error("unhandled error", exc_info=e, extra={"request_id": request_id})
-            status, payload = 200, apology("alexa")
-        out = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        start_response(f"{status} {HTTP_STATUS_CODES[status]}", [*headers, ("Content-Length", str(len(out)))])
-        log_request(request_id=request_id, platform="alexa", method=method, path="/alexa", status=status,
-                    started=started, body=body, observed=observed)
-        return [out]
-
-
-def _content_length(environ) -> int | None:
-    try:
-        return max(0, int(environ["CONTENT_LENGTH"]))
-    except (KeyError, ValueError):
-        return None
-
-
-def _read_body(environ, limit: int) -> bytes:
-    """At most limit + 1 bytes, so a chunked body over the limit is seen to be over it."""
-    from werkzeug.wsgi import get_input_stream
-    return get_input_stream(environ, max_content_length=None).read(limit + 1)
 
 
 class AlexaEndpoint:

@@ -282,7 +282,7 @@ def test_fuzz_platform_shaped_bodies_never_5xx(client, path, data):
 
 
 def test_alexa_log_line_has_the_same_fields(client, caplog):
-    """/alexa is answered outside Flask (skill.alexa.AlexaWsgi); its log line and headers are the same."""
+    """/alexa is answered outside Flask (skill.web.AlexaWsgi); its log line and headers are the same."""
     body = {**GOOD["/alexa"], "context": {"System": {"user": {"userId": "amzn1.ask.account.T"}}},
             "request": {**GOOD["/alexa"]["request"], "intent": {
         "name": "AskQuestionIntent", "slots": {"question": {"name": "question",
