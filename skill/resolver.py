@@ -22,10 +22,9 @@ import bisect
 import heapq
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
 
 from rapidfuzz import fuzz, process
 
@@ -60,6 +59,22 @@ _FOLLOW_UP = re.compile(r"^(and|what about|how about|and what about|and how abou
 # exponentially on a longer question: 0.25 ms of a 0.4 ms resolution)
 _DEFINITION = re.compile(r"^(who|what) (is|was|were|are)( \w+){1,6}$")
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|that|this|he|she|his|her|those|these)\b")
+
+
+def _bitset(ids) -> int:
+    """A set of small non-negative ints as one int, bit i set for each i."""
+    bits = bytearray((max(ids) >> 3) + 1 if ids else 0)
+    for i in ids:
+        bits[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(bits, "little")
+
+
+def _members(bitset: int) -> list[int]:
+    """The ints a bitset holds, in ascending order."""
+    bits, found, at = bin(bitset)[:1:-1], [], -1     # lowest bit first
+    while (at := bits.find("1", at + 1)) >= 0:
+        found.append(at)
+    return found
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,10 @@ class Resolver:
                     if form in self._by_word:
                         self._by_rare_word[form].add(idx)
         self._rare_names_of_word = lru_cache(maxsize=16384)(self._rare_names_of_word_uncached)
+        # the same sets as bitsets (Python ints, bit i = name i): counting how many question words were
+        # heard in each name is then a few whole-int operations in C, however many names a word pulls in
+        self._mask_of_word = lru_cache(maxsize=16384)(lambda w: _bitset(self._names_of_word(w)))
+        self._rare_mask_of_word = lru_cache(maxsize=16384)(lambda w: _bitset(self._rare_names_of_word(w)))
         # long names' sounds run together, for matching across misheard word boundaries
         # grouped by first and last sound, as _match_joined_sounds compares them
         by_ends: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -151,7 +170,11 @@ class Resolver:
         for c, v in by_ends.items():
             v.sort(key=lambda item: (len(item[1]), item[0]))
             self._joined_by_ends[c] = (tuple(i for i, _ in v), tuple(j for _, j in v), [len(j) for _, j in v])
-        self._needed = [n.needed for n in self._names]
+        # names by how many of their words a question must contain: needed -> bitset
+        by_needed: dict[int, set[int]] = defaultdict(set)
+        for idx, name in enumerate(self._names):
+            by_needed[name.needed].add(idx)
+        self._needed_masks = sorted((k, _bitset(ids)) for k, ids in by_needed.items())
         self._build_documents(store)
         periods = [u.period for u in store.units]
         self._years = (min(p[0] for p in periods) - 2, max(p[1] for p in periods) + 2)
@@ -341,12 +364,7 @@ class Resolver:
     def _match_names(self, tokens: list[str]) -> dict[int, tuple[float, set[int]]]:
         """name index -> (match quality 0..1, positions of the question it covers)."""
         words = [w for w in set(tokens) if w not in STOPWORDS]
-        pool = frozenset().union(*(self._rare_names_of_word(w) for w in words))
-        # of those names, how many question words led to each (counted in C)
-        heard = Counter(chain.from_iterable(pool & self._names_of_word(w) for w in words)) if pool else Counter()
-        # a name needs all its words heard but one (misheard) to be worth scoring
-        needed = self._needed
-        candidates = sorted([idx for idx, count in heard.items() if count >= needed[idx]])
+        candidates = _members(self._heard_enough(words))
         token_sounds = [sound(w) for w in tokens]
         token_stems = [stem(w) for w in tokens]
         views = (tokens, token_sounds, token_stems)
@@ -403,6 +421,26 @@ class Resolver:
             if idx not in found or found[idx][0] < quality:
                 found[idx] = (quality, where)
         return found
+
+    def _heard_enough(self, words: list[str]) -> int:
+        """The names (a bitset) filed under a rare word of the question and with all their words heard
+        in it but one (misheard): the names worth scoring."""
+        pool = 0
+        for w in words:
+            pool |= self._rare_mask_of_word(w)
+        if not pool:
+            return 0
+        # at_least[k]: the names of the pool that k or more of the question's words were heard in
+        at_least = [pool] + [0] * len(words)
+        for seen, w in enumerate(words, start=1):
+            hit = pool & self._mask_of_word(w)
+            for k in range(seen, 0, -1):
+                at_least[k] |= at_least[k - 1] & hit
+        enough = 0
+        for needed, names in self._needed_masks:
+            if needed <= len(words):
+                enough |= at_least[needed] & names
+        return enough
 
     def _match_joined_sounds(self, token_sounds: list[str]) -> dict[int, tuple[float, set[int]]]:
         """Names heard across word boundaries: "collectors issue" for "collectivisation".

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from skill.facets import guess_facet
-from skill.resolver import Resolver
-from skill.text import normalize
+from skill.resolver import Resolver, _bitset, _members
+from skill.text import STOPWORDS, normalize
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "resolver.yaml").read_text())
 
@@ -100,3 +102,19 @@ def test_held_out_questions_are_answered_or_refused_never_answered_wrong(resolve
     assert not wrong
     assert refused_oos == oos
     assert right >= 0.85 * inscope, f"{right}/{inscope}"
+
+
+@given(st.sets(st.integers(min_value=0, max_value=5000)))
+def test_bitsets_hold_exactly_their_members(ids):
+    assert _members(_bitset(ids)) == sorted(ids)
+
+
+@pytest.mark.parametrize("question", [c[0] for c in CASES["answer"]][::3] + CASES["refuse"][::3])
+def test_names_worth_scoring_are_those_with_all_words_heard_but_one(resolver, question):
+    """The bitset count agrees with counting by hand: a name is worth scoring when it is filed under
+    one of the question's rarer words and at least `needed` of the question's words were heard in it."""
+    words = [w for w in set(normalize(question).split()) if w not in STOPWORDS]
+    pool = set().union(*(resolver._rare_names_of_word(w) for w in words))
+    by_hand = sorted(idx for idx in pool
+                     if sum(idx in resolver._names_of_word(w) for w in words) >= resolver._names[idx].needed)
+    assert _members(resolver._heard_enough(words)) == by_hand
