@@ -71,10 +71,20 @@ def _bitset(ids) -> int:
 
 def _members(bitset: int) -> list[int]:
     """The ints a bitset holds, in ascending order."""
-    bits, found, at = bin(bitset)[:1:-1], [], -1     # lowest bit first
-    while (at := bits.find("1", at + 1)) >= 0:
-        found.append(at)
+    bits = bin(bitset)
+    top, found, at = len(bits) - 1, [], len(bits)
+    while (at := bits.rfind("1", 2, at)) >= 0:     # from the lowest bit, at the string's end
+        found.append(top - at)
     return found
+
+
+def _top(scores: dict[str, float], n: int) -> list[str]:
+    """The n keys of highest score, ties to the key that sorts first (as sorting (-score, key) would)."""
+    if len(scores) <= n:
+        return list(scores)
+    floor = heapq.nlargest(n, scores.values())[-1]      # floats alone: compared in C
+    above = [k for k, v in scores.items() if v > floor]
+    return above + sorted(k for k, v in scores.items() if v == floor)[:n - len(above)]
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,7 @@ class _Name:
     stems: str
     glossary: str | None
     needed: int         # how many of its meaningful words a question must contain (one may be misheard)
+    meaningful: frozenset[str]      # its words but the stop words: each must be heard
 
 
 NO_ANSWER = Resolution(None, None, 0.0)
@@ -118,14 +129,25 @@ class _Heard:
         self.spelled = set(words)
         self.stems = {stem(t) for t in words}
         self.sounds = {sound(t) for t in words}
-        self._known: dict[str, bool] = {}
+        self._heard: set[str] = set()
+        self._unheard: set[str] = set()
+
+    def hears_all(self, words: frozenset[str]) -> bool:
+        # most names asked about share their words with names asked about before: set tests first
+        if words <= self._heard:
+            return True
+        if not words.isdisjoint(self._unheard):
+            return False
+        return all(self.hears(w) for w in words)
 
     def hears(self, word: str) -> bool:
-        heard = self._known.get(word)
-        if heard is None:
-            heard = self._known[word] = (
-                word in self.spelled or stem(word) in self.stems or (len(word) >= 4 and sound(word) in self.sounds)
-                or process.extractOne(word, self.words, scorer=fuzz.ratio, score_cutoff=75) is not None)
+        if word in self._heard:
+            return True
+        if word in self._unheard:
+            return False
+        heard = (word in self.spelled or stem(word) in self.stems or (len(word) >= 4 and sound(word) in self.sounds)
+                 or process.extractOne(word, self.words, scorer=fuzz.ratio, score_cutoff=75) is not None)
+        (self._heard if heard else self._unheard).add(word)
         return heard
 
 
@@ -187,9 +209,10 @@ class Resolver:
             words = words[1:]
         if not words:
             return
+        meaningful = frozenset(w for w in words if w not in STOPWORDS)
         name = _Name(topic_id, tuple(words), " ".join(words), " ".join(sound(w) for w in words),
-                     " ".join(stem(w) for w in words), glossary,
-                     needed=max(1, len({w for w in words if w not in STOPWORDS}) - 1))
+                     " ".join(stem(w) for w in words), glossary, needed=max(1, len(meaningful) - 1),
+                     meaningful=meaningful)
         idx = len(self._names)
         self._names.append(name)
         for w in words:
@@ -488,7 +511,7 @@ class Resolver:
     @staticmethod
     def _every_word_heard(name: _Name, window: "_Heard") -> bool:
         """Each meaningful word of a name must be heard, by spelling or sound, not just the whole."""
-        return all(window.hears(w) for w in name.words if w not in STOPWORDS)
+        return window.hears_all(name.meaningful)
 
     def _score_topics(self, tokens, content, names, cue_words=frozenset()) -> tuple[dict[str, tuple[float, str | None]], set[str]]:
         """topic id -> (score 0..1, glossary entry id if a glossary name carried it); and the topics
@@ -500,7 +523,7 @@ class Resolver:
         for idx, (quality, where) in names.items():
             name = self._names[idx]
             # a longer name is better evidence than a short one
-            specificity = min(1.0, 0.75 + 0.12 * len([w for w in name.words if w not in STOPWORDS]))
+            specificity = min(1.0, 0.75 + 0.12 * len(name.meaningful))
             q = quality * specificity
             # of a topic's names, keep the one that explains most of the question, not merely the surest
             value = q * (0.25 + 0.75 * sum(weights.get(i, 0.0) for i in where) / total)
@@ -527,7 +550,7 @@ class Resolver:
                     rough.setdefault(topic_id, 0.0)     # heard, not spelled: a candidate all the same
             hits.append((i, s, used_by, sounds_in))
         # topics named in the question, and the few whose words it uses most
-        shortlist = [t for _, t in heapq.nsmallest(MAX_CONTENT_CANDIDATES, [(-v, t) for t, v in rough.items()])]
+        shortlist = _top(rough, MAX_CONTENT_CANDIDATES)
         candidates = sorted(set(best_name) | set(shortlist))
         rows = []
         for topic_id in candidates:
