@@ -152,6 +152,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
     text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", r"\1", text)      # "16th" -> "16", as "sixteenth" becomes
     text = re.sub(r"'s\b", "", text)   # possessives and "what's": "mao's death" meets "mao died"
+    text = re.sub(r"\bpass(ed|es|ing)? away\b", "died", text)     # the euphemism means died
     text = re.sub(r"[^a-z0-9]+", " ", text)
     words = _join_spelled_letters(text.split())
     return " ".join(_expand_short_years(_number_tokens(words)))

@@ -64,6 +64,8 @@ def test_glossary_term_is_answered_as_a_term(resolver, store):
     ("the sixteenth of may", "the 16 of may"),
     ("the 16th of May", "the 16 of may"),
     ("Mao's Little Red Book!", "mao little red book"),
+    ("when did mao pass away", "when did mao died"),
+    ("the year Zhou Enlai passed away", "the year zhou enlai died"),
 ])
 def test_numbers_and_punctuation_normalise(spoken, written):
     assert normalize(spoken) == written
