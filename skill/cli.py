@@ -134,8 +134,25 @@ def cmd_quiz(args) -> int:
     return 0
 
 
+def _alias_range(text: str) -> slice:
+    """'4:9' -> slice(4, 9), for --aliases."""
+    first, colon, last = text.partition(":")
+    try:
+        if not colon:
+            raise ValueError
+        return slice(int(first or 0), int(last) if last else None)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected FIRST:LAST, such as 4:9, not {text!r}") from None
+
+
+def _carrier(text: str) -> str:
+    if text.count("{}") != 1:
+        raise argparse.ArgumentTypeError(f"a carrier needs one {{}} where the name goes, as in 'tell me about {{}}': {text!r}")
+    return text
+
+
 def cmd_mishearings(args) -> int:
-    from .mishear import Recogniser, suggest
+    from .mishear import CARRIERS, Recogniser, suggest
 
     store = _store(args)
     try:
@@ -144,14 +161,15 @@ def cmd_mishearings(args) -> int:
         print('mishearings needs pocketsphinx: pip install -e ".[speech]" (and apt-get install flite sox)',
               file=sys.stderr)
         return 2
-    suggestions = suggest(store, recogniser, topics=args.topic or None)
+    suggestions = suggest(store, recogniser, topics=args.topic or None, carriers=args.carrier or CARRIERS,
+                          aliases=args.aliases)
     by_topic: dict[str, list] = {}
     for s in suggestions:
         by_topic.setdefault(s.topic, []).append(s)
     for topic_id, items in by_topic.items():
         print(f"# {store.topics[topic_id].path}: aliases to consider")
         for s in items:
-            print(f"  - {s.heard}    # heard for '{s.said}' ({s.voice})")
+            print(f"  - {s.heard}    # heard for '{s.said}' in '{s.carrier}' ({s.voice})")
     print(f"{len(suggestions)} suggestion(s)", file=sys.stderr)
     return 0
 
@@ -185,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     mishear = sub.add_parser("mishearings", help="speak each topic's names with flite, transcribe them with "
                              "pocketsphinx, and suggest the misheard forms as aliases")
     mishear.add_argument("topic", nargs="*", help="topic ids (default: all)")
+    mishear.add_argument("--carrier", action="append", metavar="SENTENCE", type=_carrier,
+                         help="a carrier sentence with {} for the name, repeatable (default: 'tell me about {}' "
+                              "and 'what were the effects of {}'; skill.mishear.MORE_CARRIERS lists the others used)")
+    mishear.add_argument("--aliases", default=slice(0, 4), type=_alias_range, metavar="FIRST:LAST",
+                         help="which aliases to speak, as a Python slice; from 0 the title is spoken too (default 0:4)")
     mishear.set_defaults(func=cmd_mishearings)
 
     quiz = sub.add_parser("quiz", help="an interactive quiz in the terminal")

@@ -21,6 +21,11 @@ from .resolver import Resolver
 from .text import STOPWORDS, normalize
 
 CARRIERS = ("tell me about {}", "what were the effects of {}")
+# Further carriers the content's aliases were mined with, one pass each: a name is heard differently
+# after different words, so each pass finds forms the others missed.
+MORE_CARRIERS = ("why did {} happen", "who was involved in {}", "when was {}", "describe {}",
+                 "what happened during {}", "what caused {}", "explain {}", "who led {}",
+                 "how did {} affect china", "what did {} lead to", "why was {} important")
 VOICES = ("rms", "slt", "awb")
 
 
@@ -30,6 +35,7 @@ class Suggestion:
     said: str        # the name as written
     heard: str       # what the recogniser heard in its place
     voice: str
+    carrier: str = "{}"
 
 
 class Recogniser:
@@ -81,17 +87,20 @@ def worth_suggesting(heard: str, said: str, topic_id: str, resolver: Resolver) -
 
 
 def suggest(store: ContentStore, recogniser: Recogniser, topics: list[str] | None = None,
-            voices=VOICES, carriers=CARRIERS) -> list[Suggestion]:
+            voices=VOICES, carriers=CARRIERS, aliases: slice = slice(0, 4)) -> list[Suggestion]:
+    """Speak each topic's names (its title with its first four aliases, or the aliases in `aliases`)
+    in each carrier with each voice; suggest what was heard in their place."""
     resolver = Resolver(store, cache_size=0)
     found: dict[tuple[str, str], Suggestion] = {}
     for topic in store.topics.values():
         if topics and topic.id not in topics:
             continue
-        names = dict.fromkeys([topic.spoken_title.lower(), *topic.aliases[:4]])
+        title = [topic.spoken_title.lower()] if not aliases.start else []
+        names = dict.fromkeys([*title, *topic.aliases[aliases]])
         for said in names:
             for carrier in carriers:
                 for voice in voices:
                     heard = heard_in_place(carrier, recogniser.hear(carrier.format(said), voice))
                     if worth_suggesting(heard, said, topic.id, resolver):
-                        found.setdefault((topic.id, heard), Suggestion(topic.id, said, heard, voice))
+                        found.setdefault((topic.id, heard), Suggestion(topic.id, said, heard, voice, carrier))
     return list(found.values())

@@ -48,3 +48,10 @@ def test_check_fails_on_bad_content_with_file_and_line(tmp_path):
     assert proc.returncode == 2
     assert "grain-plan.yaml:" in proc.stderr and "facets.wy" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_mishearings_refuses_a_carrier_without_a_place_for_the_name_and_a_bad_alias_range():
+    proc = run("mishearings", "--carrier", "tell me about")
+    assert proc.returncode == 2 and "needs one {}" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run("mishearings", "--aliases", "four")
+    assert proc.returncode == 2 and "FIRST:LAST" in proc.stderr and "Traceback" not in proc.stderr

@@ -57,3 +57,10 @@ def test_suggestions_come_from_real_speech(tiny_store, recogniser):
     assert all(heard.strip() for _, _, heard in listening.heard)
     for s in suggestions:     # whatever the recogniser made of the names, each suggestion is well formed
         assert s.topic == "grain-plan" and len(s.heard.split()) >= 2 and s.voice == "awb"
+
+
+def test_suggestions_speak_the_chosen_aliases_in_each_chosen_carrier(tiny_store, recogniser):
+    listening = Listening(recogniser)
+    suggest(tiny_store, listening, voices=("slt",), carriers=("when was {}", "describe {}"), aliases=slice(1, None))
+    # from the second alias on, so not the title nor the first alias; each in both carriers
+    assert [said for said, _, _ in listening.heard] == ["when was grain quotas", "describe grain quotas"]
