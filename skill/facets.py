@@ -25,7 +25,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "who": [
         (r"^(who|whom)\b", 3.25),      # a leading "who" asks who, whatever else the question names
         # speech recognisers often hear a leading "who" as "he", "you", "to" or "here"
-        (r"^(he|you|to|here|hill|he ll|who d) (\w+ed|led|let|came|put|made|said|took|got|stood|wrote|ran|began|help|first)\b", MEDIUM),
+        (r"^(he|you|to|here|hill|he ll|who d|q) (\w+ed|led|lead|let|came|put|made|said|took|got|stood|wrote|ran|began|"
+         r"help|first|was|is|were)\b", MEDIUM),
         (r"\b(who|whom|whose)\b", MEDIUM),
         (r"\b(which|what) (\w+ )?(leaders?|people|person|groups?|men|women|politicians?|officials?|minister|general|students?)\b", STRONG),
         (r"\b(responsible for|in charge|behind|led by|run by|masterminded)\b", MEDIUM),
