@@ -167,7 +167,7 @@ def cmd_mishearings(args) -> int:
     for s in suggestions:
         by_topic.setdefault(s.topic, []).append(s)
     for topic_id, items in by_topic.items():
-        print(f"# {store.topics[topic_id].path}: aliases to consider")
+        print(f"# {store.topics[topic_id].path}: misheard forms to consider (under misheard:)")
         for s in items:
             print(f"  - {s.heard}    # heard for '{s.said}' in '{s.carrier}' ({s.voice})")
     print(f"{len(suggestions)} suggestion(s)", file=sys.stderr)
@@ -201,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     mishear = sub.add_parser("mishearings", help="speak each topic's names with flite, transcribe them with "
-                             "pocketsphinx, and suggest the misheard forms as aliases")
+                             "pocketsphinx, and suggest the misheard forms to list under misheard:")
     mishear.add_argument("topic", nargs="*", help="topic ids (default: all)")
     mishear.add_argument("--carrier", action="append", metavar="SENTENCE", type=_carrier,
                          help="a carrier sentence with {} for the name, repeatable (default: 'tell me about {}' "

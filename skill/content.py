@@ -22,8 +22,8 @@ MAX_POINTS = 8
 MAX_ANSWER_WORDS = 250
 
 UNIT_FIELDS = {"unit", "title", "period", "boards", "abbreviations", "pronunciations"}
-TOPIC_FIELDS = {"id", "title", "name", "period", "group", "aliases", "boards", "sources", "keywords",
-                "facets", "glossary"}
+TOPIC_FIELDS = {"id", "title", "name", "period", "group", "aliases", "misheard", "boards", "sources",
+                "keywords", "facets", "glossary"}
 GLOSSARY_FIELDS = {"term", "aliases", "text"}
 
 
@@ -99,6 +99,9 @@ class Topic:
     path: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)
     name: str | None = None        # how the topic is said inside a sentence, when not its title
+    # what a speech recogniser made of the topic's names (`python -m skill mishearings`): names to find
+    # the topic by, but not words the topic uses, and not synonyms for a platform's own recogniser
+    misheard: tuple[str, ...] = ()
 
     @property
     def spoken_title(self) -> str:
@@ -333,10 +336,11 @@ def load_topic_file(path: Path, boards: Mapping[str, Board], problems: list[Prob
     period = r.period(fields["period"], "period") if "period" in fields else None
     group = bool(_plain(fields["group"])) if "group" in fields else False
     aliases = [(a.lower(), ln) for a, ln in r.texts(fields.get("aliases"), "aliases")] if "aliases" in fields else []
+    misheard = [(a.lower(), ln) for a, ln in r.texts(fields.get("misheard"), "misheard")] if "misheard" in fields else []
     seen_alias: dict[str, int] = {}
-    for alias, ln in aliases:
+    for (alias, ln), field_name in [*((a, "aliases") for a in aliases), *((m, "misheard") for m in misheard)]:
         if alias in seen_alias:
-            r.error(ln, "aliases", f"'{alias}' is listed twice")
+            r.error(ln, field_name, f"'{alias}' is listed twice")
         seen_alias[alias] = ln
     board_ids = [b for b, _ in r.texts(fields.get("boards"), "boards")] if "boards" in fields else []
     for b in board_ids:
@@ -378,7 +382,7 @@ def load_topic_file(path: Path, boards: Mapping[str, Board], problems: list[Prob
     return Topic(id=topic_id, title=title, period=period, aliases=tuple(a for a, _ in aliases),
                  boards=tuple(board_ids), sources=tuple(sources), keywords=tuple(keywords),
                  facets=MappingProxyType(facets), glossary=tuple(glossary), group=group,
-                 path=str(path), lines=MappingProxyType(lines), name=name)
+                 path=str(path), lines=MappingProxyType(lines), name=name, misheard=tuple(a for a, _ in misheard))
 
 
 def _answer(r: _Reader, topic_id: str, facet: str, node) -> Answer | None:
@@ -461,6 +465,7 @@ def _check_across(units: list[Unit], problems: list[Problem]) -> None:
             continue
         ids[topic.id] = topic
         claims = [(a, f"topic {topic.id}", topic.lines.get("aliases", 1), "aliases") for a in topic.aliases]
+        claims += [(a, f"topic {topic.id}", topic.lines.get("misheard", 1), "misheard") for a in topic.misheard]
         claims += [(a, f"glossary '{g.term}'", g.line, "glossary") for g in topic.glossary for a in g.aliases]
         for alias, owner, line, field_name in claims:
             key = _alias_key(alias)

@@ -1,9 +1,9 @@
-"""Find how a speech recogniser mishears each topic's names, and suggest them as aliases.
+"""Find how a speech recogniser mishears each topic's names, and suggest the misheard forms.
 
 Each name of a topic is spoken inside a few carrier sentences ("tell me about X") by several flite
 voices and transcribed by pocketsphinx (all offline); the words heard in place of X become a
 suggestion when the resolver does not already find the topic from them. An author reviews the
-suggestions and adds the good ones to the topic's `aliases`.
+suggestions and adds the good ones to the topic's `misheard` list.
 
 Needs Debian's flite and sox, and the pocketsphinx package: `pip install -e ".[speech]"`.
 """
@@ -75,12 +75,16 @@ def heard_in_place(carrier: str, transcript: str) -> str:
 
 def worth_suggesting(heard: str, said: str, topic_id: str, resolver: Resolver) -> bool:
     """A mishearing is a useful alias when the resolver misses it, it keeps at least one meaningful
-    word of the name (a lone common word such as "mental" would catch unrelated questions) and it
-    does not already lead to another topic."""
+    word of the name (a lone common word such as "mental" would catch unrelated questions), it has a
+    word that most topics do not use (one that is all "campaign" or "reforms" would catch questions
+    about other topics) and it does not already lead to another topic."""
     heard_words, said_words = normalize(heard).split(), normalize(said).split()
     if len(heard_words) < 2 or heard == " ".join(said_words):
         return False
-    if not {w for w in heard_words if w not in STOPWORDS} & {w for w in said_words if w not in STOPWORDS}:
+    meaningful = {w for w in heard_words if w not in STOPWORDS}
+    if not meaningful & {w for w in said_words if w not in STOPWORDS}:
+        return False
+    if all(resolver.common_word(w) for w in meaningful):
         return False
     res = resolver.resolve(f"tell me about {heard}")
     return res.topic != topic_id and (res.topic is None or res.confidence < 0.5)

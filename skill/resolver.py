@@ -160,7 +160,7 @@ class Resolver:
         self._names: list[_Name] = []
         self._by_word: dict[str, set[int]] = defaultdict(set)
         for topic in store.topics.values():
-            for alias in {*topic.aliases, topic.title.lower(), topic.spoken_title.lower()}:
+            for alias in {*topic.aliases, *topic.misheard, topic.title.lower(), topic.spoken_title.lower()}:
                 self._add_name(topic.id, alias, None)
             for entry in topic.glossary:
                 for alias in entry.aliases:
@@ -229,7 +229,7 @@ class Resolver:
         self._tf: dict[str, dict[str, int]] = {}
         self._length: dict[str, int] = {}
         for topic in store.topics.values():
-            texts = [*topic.aliases, topic.title, *topic.keywords]
+            texts = [*topic.aliases, topic.title, *topic.keywords]     # not its misheard forms: words it never uses
             for answer in topic.facets.values():
                 texts.extend(answer.sentences)
             for entry in topic.glossary:
@@ -299,6 +299,10 @@ class Resolver:
         k1, b = 1.2, 0.5
         norm = k1 * (1 - b + b * self._length[topic_id] / self._avg_length)
         return tf * (k1 + 1) / (tf + norm) if tf else 0.0
+
+    def common_word(self, word: str) -> bool:
+        """Whether many topics use a word, so that it says little about which topic is meant."""
+        return self._idf.get(stem(word), math.inf) < COMMON_WORD_IDF
 
     # --- resolving --------------------------------------------------------------------------
 

@@ -99,3 +99,23 @@ def test_a_topic_can_say_how_it_reads_in_a_sentence(tmp_path):
 def test_without_a_name_the_title_reads_in_a_sentence(tiny_store):
     from skill.quiz import in_sentence
     assert in_sentence(tiny_store.topic("grain-plan")) == "the Grain Plan"
+
+
+MISHEARD = TINY_TOPIC.replace("aliases: [the grain plan, grain quotas]\n",
+                              "aliases: [the grain plan, grain quotas]\nmisheard: [the rain plan, grey and quotas]\n")
+
+
+def test_misheard_forms_load_apart_from_the_aliases(tmp_path):
+    topic = load_store(write_unit(tmp_path, topics={"grain-plan": MISHEARD})).topic("grain-plan")
+    assert topic.misheard == ("the rain plan", "grey and quotas")
+    assert "the rain plan" not in topic.aliases
+
+
+def test_a_misheard_form_that_is_also_an_alias_or_claimed_by_another_topic_is_an_error(tmp_path):
+    twice = MISHEARD.replace("grey and quotas]", "grain quotas]")
+    problems = problems_for(tmp_path, {"grain-plan": twice})
+    assert any(p.field == "misheard" and "listed twice" in p.message and p.line == 5 for p in problems), problems
+    other = TINY_TOPIC.replace("id: grain-plan", "id: rain-plan").replace(
+        "aliases: [the grain plan, grain quotas]", "aliases: [the rain plan]")
+    problems = problems_for(tmp_path / "two", {"grain-plan": MISHEARD, "rain-plan": other})
+    assert any("the rain plan" in p.message and "also claimed" in p.message for p in problems), problems

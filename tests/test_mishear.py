@@ -64,3 +64,9 @@ def test_suggestions_speak_the_chosen_aliases_in_each_chosen_carrier(tiny_store,
     suggest(tiny_store, listening, voices=("slt",), carriers=("when was {}", "describe {}"), aliases=slice(1, None))
     # from the second alias on, so not the title nor the first alias; each in both carriers
     assert [said for said, _, _ in listening.heard] == ["when was grain quotas", "describe grain quotas"]
+
+
+def test_a_mishearing_made_only_of_words_most_topics_use_is_not_suggested(store):
+    resolver = Resolver(store, cache_size=0)
+    # "campaigns" is all that is left of "the three antis campaigns": it would catch other campaigns
+    assert not worth_suggesting("the on t campaigns", "the three antis campaigns", "three-antis-five-antis", resolver)

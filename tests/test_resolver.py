@@ -124,3 +124,13 @@ def test_names_worth_scoring_are_those_with_all_words_heard_but_one(resolver, qu
     by_hand = sorted(idx for idx in pool
                      if sum(idx in resolver._names_of_word(w) for w in words) >= resolver._names[idx].needed)
     assert _members(resolver._heard_enough(words)) == by_hand
+
+
+def test_a_misheard_form_finds_its_topic_but_its_words_are_not_the_topics_words(tmp_path):
+    from skill.content import load_store
+    from tests.conftest import write_unit
+    from tests.test_content import MISHEARD
+    resolver = Resolver(load_store(write_unit(tmp_path, topics={"grain-plan": MISHEARD})))
+    assert resolver.resolve("tell me about the grey and quotas").topic == "grain-plan"
+    # "grey" is only in a misheard form: it says nothing about the topic's content
+    assert "grey" not in resolver._idf and "quota" in resolver._idf
