@@ -57,6 +57,8 @@ def generate(dest: Path, copies: int = 99) -> Path:
         for tid, topic in topics.items():
             t = dict(topic, id=f"{tid}-g{k:02d}", title=f"{topic['title']} ({pfx})",
                      aliases=[f"{pfx} {a}" for a in topic.get("aliases", [])])
+            if "misheard" in topic:
+                t["misheard"] = [f"{pfx} {a}" for a in topic["misheard"]]
             t.pop("glossary", None)
             (folder / f"{tid}-g{k:02d}.yaml").write_text(yaml.safe_dump(t, sort_keys=False))
     return dest
