@@ -27,6 +27,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         # speech recognisers often hear a leading "who" as "he", "you", "to" or "here"
         (r"^(he|you|to|here|hill|he ll|who d|q) (\w+ed|led|lead|let|came|put|made|said|took|got|stood|wrote|ran|began|"
          r"help|first|was|is|were)\b", MEDIUM),
+        (r"^(sheila|fuel and)\b", MEDIUM),       # "who led", as pocketsphinx hears flite voices say it
         (r"\b(who|whom|whose)\b", MEDIUM),
         (r"\b(which|what) (\w+ )?(leaders?|people|person|groups?|men|women|politicians?|officials?|minister|general|students?)\b", STRONG),
         (r"\b(responsible for|in charge|behind|led by|run by|masterminded)\b", MEDIUM),
@@ -43,6 +44,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "why": [
         (r"\bwhy\b", MEDIUM),
+        (r"^explain my\b", MEDIUM),             # "explain why", misheard
         (r"\b(reasons?|causes?|caused|cause of|causing|aims?|aimed|motives?|motivations?|purpose|goals?|objectives?)\b", STRONG),
         (r"\b(how come|what made|what led to|what lead to|led to the|what for|for what reason|so that)\b", STRONG),
         (r"\b(want|wanted|wants) (to|the|a|peasants|people|china)\b", WEAK),
@@ -73,6 +75,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(how many (people )?(died|killed|deaths)|death toll|died|deaths|killed)\b", MEDIUM),
         (r"\b(how far|to what extent|how much did|gain|gained|benefit|benefits|better|worse|good or bad|strengthen|weaken|grow|grew)\b", MEDIUM),
         (r"\bin the end\b", MEDIUM),
+        (r"\bfact china\b", MEDIUM),            # "affect china", misheard
         (r"\b(sentenced|sentences|punished|punishments?)\b", MEDIUM),
     ],
 }

@@ -82,6 +82,9 @@ def test_numbers_and_punctuation_normalise(spoken, written):
     ("he was involved in the lushan conference", "who"),
     ("q is involved in the korean war", "who"),
     ("to lead the hundred flowers campaign", "who"),
+    ("sheila the great famine", "who"),
+    ("explain my collection is is an of agriculture happened", "why"),
+    ("how did the first five year plan of fact china", "effects"),
 ])
 def test_facet_cues(question, facet):
     assert guess_facet(normalize(question)).facet == facet
