@@ -152,7 +152,7 @@ def _carrier(text: str) -> str:
 
 
 def cmd_mishearings(args) -> int:
-    from .mishear import CARRIERS, Recogniser, suggest
+    from .mishear import CARRIERS, Recogniser, facet_slips, suggest
 
     store = _store(args)
     try:
@@ -161,6 +161,12 @@ def cmd_mishearings(args) -> int:
         print('mishearings needs pocketsphinx: pip install -e ".[speech]" (and apt-get install flite sox)',
               file=sys.stderr)
         return 2
+    if args.facets:
+        slips = facet_slips(store, recogniser, topics=args.topic or None)
+        for slip in slips:
+            print(f"{slip.heard!r}: taken as {slip.guessed}, asked {slip.facet}  # said '{slip.said}' ({slip.voice})")
+        print(f"{len(slips)} facet slip(s)", file=sys.stderr)
+        return 0
     suggestions = suggest(store, recogniser, topics=args.topic or None, carriers=args.carrier or CARRIERS,
                           aliases=args.aliases)
     by_topic: dict[str, list] = {}
@@ -206,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     mishear.add_argument("--carrier", action="append", metavar="SENTENCE", type=_carrier,
                          help="a carrier sentence with {} for the name, repeatable (default: 'tell me about {}' "
                               "and 'what were the effects of {}'; skill.mishear.MORE_CARRIERS lists the others used)")
+    mishear.add_argument("--facets", action="store_true",
+                         help="instead: speak each title inside question openings (skill.mishear.OPENINGS) and list "
+                              "the transcripts whose facet skill.facets guesses wrong")
     mishear.add_argument("--aliases", default=slice(0, 4), type=_alias_range, metavar="FIRST:LAST",
                          help="which aliases to speak, as a Python slice; from 0 the title is spoken too (default 0:4)")
     mishear.set_defaults(func=cmd_mishearings)

@@ -17,6 +17,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from .content import ContentStore
+from .facets import guess_facet
 from .resolver import Resolver
 from .text import STOPWORDS, normalize
 
@@ -36,6 +37,24 @@ class Suggestion:
     heard: str       # what the recogniser heard in its place
     voice: str
     carrier: str = "{}"
+
+
+# Question openings and the facet each asks, for finding how a recogniser mishears the facet cues.
+OPENINGS = {"when did {} start": "when", "when was {}": "when", "why did {} happen": "why",
+            "explain why {} happened": "why", "what caused {}": "why", "who led {}": "who",
+            "who was involved in {}": "who", "which leaders were involved in {}": "who",
+            "what were the main features of {}": "features", "what were the effects of {}": "effects",
+            "how did {} affect china": "effects", "what impact did {} have": "effects"}
+
+
+@dataclass(frozen=True)
+class FacetSlip:
+    topic: str
+    said: str        # the whole question spoken
+    heard: str       # what the recogniser heard
+    facet: str       # the facet the question asks
+    guessed: str     # the facet skill.facets took from what was heard
+    voice: str
 
 
 class Recogniser:
@@ -108,3 +127,21 @@ def suggest(store: ContentStore, recogniser: Recogniser, topics: list[str] | Non
                     if worth_suggesting(heard, said, topic.id, resolver):
                         found.setdefault((topic.id, heard), Suggestion(topic.id, said, heard, voice, carrier))
     return list(found.values())
+
+
+def facet_slips(store: ContentStore, recogniser: Recogniser, topics: list[str] | None = None,
+                voices=VOICES, openings: dict[str, str] = OPENINGS) -> list[FacetSlip]:
+    """Speak each topic's title inside each opening; report the transcripts whose facet is guessed
+    wrong, so that cues for the misheard openings can be added to skill.facets."""
+    slips = []
+    for topic in store.topics.values():
+        if topics and topic.id not in topics:
+            continue
+        for opening, facet in openings.items():
+            said = opening.format(topic.spoken_title.lower())
+            for voice in voices:
+                heard = normalize(recogniser.hear(said, voice))
+                guessed = guess_facet(heard).facet
+                if guessed != facet:
+                    slips.append(FacetSlip(topic.id, said, heard, facet, guessed, voice))
+    return slips

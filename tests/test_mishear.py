@@ -5,7 +5,9 @@ import shutil
 
 import pytest
 
-from skill.mishear import Recogniser, heard_in_place, suggest, worth_suggesting
+from skill.facets import guess_facet
+from skill.mishear import Recogniser, facet_slips, heard_in_place, suggest, worth_suggesting
+from skill.text import normalize
 from skill.resolver import Resolver
 
 
@@ -70,3 +72,15 @@ def test_a_mishearing_made_only_of_words_most_topics_use_is_not_suggested(store)
     resolver = Resolver(store, cache_size=0)
     # "campaigns" is all that is left of "the three antis campaigns": it would catch other campaigns
     assert not worth_suggesting("the on t campaigns", "the three antis campaigns", "three-antis-five-antis", resolver)
+
+
+def test_facet_slips_are_spoken_questions_whose_facet_is_guessed_wrong(tiny_store, recogniser):
+    listening = Listening(recogniser)
+    openings = {"when did {} start": "when", "tell me why {} happened": "why"}
+    slips = facet_slips(tiny_store, listening, voices=("rms",), openings=openings)
+    assert [said for said, _, _ in listening.heard] == ["when did the grain plan start", "tell me why the grain plan happened"]
+    heard = {said: normalize(h) for said, _, h in listening.heard}
+    # exactly the transcripts that skill.facets takes for another facet are reported, each as heard
+    expected = [said for said, facet in zip(heard, openings.values()) if guess_facet(heard[said]).facet != facet]
+    assert [s.said for s in slips] == expected
+    assert all(s.heard == heard[s.said] and s.guessed != s.facet for s in slips)
