@@ -26,7 +26,9 @@ CARRIERS = ("tell me about {}", "what were the effects of {}")
 # after different words, so each pass finds forms the others missed.
 MORE_CARRIERS = ("why did {} happen", "who was involved in {}", "when was {}", "describe {}",
                  "what happened during {}", "what caused {}", "explain {}", "who led {}",
-                 "how did {} affect china", "what did {} lead to", "why was {} important")
+                 "how did {} affect china", "what did {} lead to", "why was {} important",
+                 "what were the main features of {}", "which leaders were involved in {}",
+                 "what impact did {} have", "when did {} start")
 VOICES = ("rms", "slt", "awb")
 
 
