@@ -155,7 +155,6 @@ class Resolver:
     def __init__(self, store: ContentStore, cache_size: int = 4096):
         self.store = store
         self._resolve_cached = lru_cache(maxsize=cache_size)(self._resolve)
-        self._names_of_word_cached = lru_cache(maxsize=16384)(self._names_of_word_uncached)
         self._postings_of = lru_cache(maxsize=16384)(self._postings_of_uncached)
         self._names: list[_Name] = []
         self._by_word: dict[str, set[int]] = defaultdict(set)
@@ -175,9 +174,9 @@ class Resolver:
                 for form in (w, "^" + stem(w), "~" + sound(w)):
                     if form in self._by_word:
                         self._by_rare_word[form].add(idx)
-        self._rare_names_of_word = lru_cache(maxsize=16384)(self._rare_names_of_word_uncached)
-        # the same sets as bitsets (Python ints, bit i = name i): counting how many question words were
-        # heard in each name is then a few whole-int operations in C, however many names a word pulls in
+        # the names of a word (all, and those filed under it as a rare word) as bitsets (Python ints, bit
+        # i = name i), kept per word: counting how many question words were heard in each name is then a
+        # few whole-int operations in C, however many names a word pulls in
         self._mask_of_word = lru_cache(maxsize=16384)(lambda w: _bitset(self._names_of_word(w)))
         self._rare_mask_of_word = lru_cache(maxsize=16384)(lambda w: _bitset(self._rare_names_of_word(w)))
         # long names' sounds run together, for matching across misheard word boundaries
@@ -499,18 +498,15 @@ class Resolver:
                         found[idx] = (quality, set(range(start, start + size)))
         return found
 
-    def _names_of_word(self, word: str) -> frozenset[int]:
+    def _names_of_word(self, word: str) -> set[int]:
         """The names a word can belong to: by spelling, by stem or by sound."""
-        return self._names_of_word_cached(word)
+        return self._by_word.get(word, _EMPTY) | self._by_word.get("~" + sound(word), _EMPTY) \
+            | self._by_word.get("^" + stem(word), _EMPTY)
 
-    def _rare_names_of_word_uncached(self, word: str) -> frozenset[int]:
+    def _rare_names_of_word(self, word: str) -> set[int]:
         """The names filed under a word (by spelling, stem or sound) as one of their two rarest."""
-        return frozenset(self._by_rare_word.get(word, _EMPTY) | self._by_rare_word.get("~" + sound(word), _EMPTY)
-                         | self._by_rare_word.get("^" + stem(word), _EMPTY))
-
-    def _names_of_word_uncached(self, word: str) -> frozenset[int]:
-        return frozenset(self._by_word.get(word, _EMPTY) | self._by_word.get("~" + sound(word), _EMPTY)
-                         | self._by_word.get("^" + stem(word), _EMPTY))
+        return self._by_rare_word.get(word, _EMPTY) | self._by_rare_word.get("~" + sound(word), _EMPTY) \
+            | self._by_rare_word.get("^" + stem(word), _EMPTY)
 
     @staticmethod
     def _every_word_heard(name: _Name, window: "_Heard") -> bool:
