@@ -28,7 +28,8 @@ MORE_CARRIERS = ("why did {} happen", "who was involved in {}", "when was {}", "
                  "what happened during {}", "what caused {}", "explain {}", "who led {}",
                  "how did {} affect china", "what did {} lead to", "why was {} important",
                  "what were the main features of {}", "which leaders were involved in {}",
-                 "what impact did {} have", "when did {} start")
+                 "what impact did {} have", "when did {} start", "what was {}", "who started {}",
+                 "what were the causes of {}", "tell me more about {}")
 VOICES = ("rms", "slt", "awb")
 
 
