@@ -133,6 +133,7 @@ class _Heard:
         self._unheard: set[str] = set()
 
     def hears_all(self, words: frozenset[str]) -> bool:
+        """Whether every one of a name's meaningful words was heard, not just the name as a whole."""
         # most names asked about share their words with names asked about before: set tests first
         if words <= self._heard:
             return True
@@ -412,7 +413,7 @@ class Resolver:
             # a name must have every word heard somewhere in the question before its windows are worth
             # comparing (the same test passes on the best window below): cheap, and in a big store most
             # candidates share all but one word with the question ("bright orchard the great leap")
-            if not self._every_word_heard(name, heard_anywhere):
+            if not heard_anywhere.hears_all(name.meaningful):
                 continue
             n = len(name.words)
             # windows one word shorter or longer than the name (the whole question if it is shorter)
@@ -440,7 +441,7 @@ class Resolver:
             floor = 100 if len(name.text) <= 4 else 90 if (n == 1 and len(name.text) < 8) else 84 if n == 1 else 74
             # a name spelled exactly has every word in its window: nothing more to check
             exact = best >= 100
-            if best >= floor and (exact or self._every_word_heard(name, _Heard([tokens[i] for i in sorted(where)]))):
+            if best >= floor and (exact or _Heard([tokens[i] for i in sorted(where)]).hears_all(name.meaningful)):
                 quality = 1.0 if exact else (best - floor) / (100 - floor)
                 found[idx] = (0.55 + 0.45 * quality, where)
         for idx, (quality, where) in self._match_joined_sounds(token_sounds).items():
@@ -507,11 +508,6 @@ class Resolver:
         """The names filed under a word (by spelling, stem or sound) as one of their two rarest."""
         return self._by_rare_word.get(word, _EMPTY) | self._by_rare_word.get("~" + sound(word), _EMPTY) \
             | self._by_rare_word.get("^" + stem(word), _EMPTY)
-
-    @staticmethod
-    def _every_word_heard(name: _Name, window: "_Heard") -> bool:
-        """Each meaningful word of a name must be heard, by spelling or sound, not just the whole."""
-        return window.hears_all(name.meaningful)
 
     def _score_topics(self, tokens, content, names, cue_words=frozenset()) -> tuple[dict[str, tuple[float, str | None]], set[str]]:
         """topic id -> (score 0..1, glossary entry id if a glossary name carried it); and the topics
