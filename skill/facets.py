@@ -32,19 +32,21 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(which|what) (\w+ )?(leaders?|people|person|groups?|men|women|politicians?|officials?|minister|general|students?)\b", STRONG),
         (r"\b(responsible for|in charge|behind|led by|run by|masterminded)\b", MEDIUM),
         (r"\b(leader|leaders|involved)\b", WEAK),
+        (r"\bpart in\b", MEDIUM),             # "took part in", often heard as "huge part in", "hear that part in"
     ],
     "when": [
         (r"^when\b", STRONG),
         (r"\bwhen\b", WEAK),
         (r"\b(what|which) (year|years|date|dates|month|decade|time)\b", STRONG),
-        (r"^what (your|yours|ears|gears|here) (did|was|were|do)\b", STRONG),   # "what year did", misheard
-        (r"^(1|went|win|wen|wend) (was|were|did|is|does)\b", MEDIUM),          # a leading "when", misheard
+        (r"^(what|live) (your|yours|ears|gears|here)\b", STRONG),             # "what year", misheard
+        (r"^(1|went|win|wen|wend) (to|was|were|did|is|does)\b", MEDIUM),       # a leading "when", misheard
         (r"\bhow long\b", STRONG),
         (r"\b(dates?|timeline|chronology|in what year|over what years|start and end)\b", STRONG),
     ],
     "why": [
         (r"\bwhy\b", MEDIUM),
         (r"^explain my\b", MEDIUM),             # "explain why", misheard
+        (r"^what (were|are|would|with) (the )?names of\b", MEDIUM),    # "the aims of", misheard
         (r"\b(reasons?|causes?|caused|cause of|causing|aims?|aimed|motives?|motivations?|purpose|goals?|objectives?)\b", STRONG),
         (r"\b(how come|what made|what led to|what lead to|led to the|what for|for what reason|so that)\b", STRONG),
         (r"\b(want|wanted|wants) (to|the|a|peasants|people|china)\b", WEAK),
@@ -52,15 +54,16 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "features": [
         (r"\b(features?|characteristics?|consisted?|stages?|aspects?|main events|key events)\b", STRONG),
-        (r"\b(involve|involved|involving)\b", MEDIUM),
+        (r"\b(involve|involved|involves|involving|in value|in valve|in balance)\b", MEDIUM),   # and misheard
         (r"^how (did|was|were|do|does) ", WEAK),
-        (r"\bwhat happened (during|at|in|on|inside|throughout)\b", STRONG),
-        (r"\bwhat happened\b", MEDIUM),
+        (r"\bwhat happen(ed|s) (during|at|in|on|inside|throughout)\b", STRONG),
+        (r"\bwhat happen(ed|s)\b", MEDIUM),
         (r"\bwhat went on\b", STRONG),
         (r"\b(the events|what took place)\b", MEDIUM),
         (r"\bwhat (did|do|does) .+ (do|due|say|says|said|include|ban|allow|change|make|build|involve)\b", MEDIUM),
         (r"\bwhat (kind|kinds|sort|sorts|type|types) of\b", STRONG),
         (r"\b(what|why) (was|were) .+ like\b", STRONG),
+        (r"\b(was|were|with) .+ like$", 3.5),     # "what was X like", its opening misheard ("when was")
         (r"\b(life|conditions|daily) like\b", STRONG),
         (r"\bdescribe\b", MEDIUM),
         (r"\bhow did .+ (work|operate|run)\b", MEDIUM),
@@ -76,6 +79,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(how far|to what extent|how much did|gain|gained|benefit|benefits|better|worse|good or bad|strengthen|weaken|grow|grew)\b", MEDIUM),
         (r"\bin the end\b", MEDIUM),
         (r"\bfact china\b", MEDIUM),            # "affect china", misheard
+        (r"\bchanged? because of\b", STRONG),      # "what changed because of", heard as "why change"
         (r"\b(sentenced|sentences|punished|punishments?)\b", MEDIUM),
     ],
 }

@@ -47,7 +47,16 @@ OPENINGS = {"when did {} start": "when", "when was {}": "when", "why did {} happ
             "explain why {} happened": "why", "what caused {}": "why", "who led {}": "who",
             "who was involved in {}": "who", "which leaders were involved in {}": "who",
             "what were the main features of {}": "features", "what were the effects of {}": "effects",
-            "how did {} affect china": "effects", "what impact did {} have": "effects"}
+            "how did {} affect china": "effects", "what impact did {} have": "effects",
+            "what did {} involve": "features", "what were the aims of {}": "why",
+            "what was the impact of {}": "effects", "who was responsible for {}": "who",
+            "who was behind {}": "who", "when did {} happen": "when", "what was {} like": "features",
+            "what did {} lead to": "effects", "how long did {} last": "when",
+            "what were the consequences of {}": "effects", "why was {} introduced": "why",
+            "what were the reasons for {}": "why", "what year did {} begin": "when",
+            "describe the key features of {}": "features", "what were the results of {}": "effects",
+            "what happened during {}": "features", "what was the significance of {}": "effects",
+            "who took part in {}": "who", "when did {} end": "when", "what changed because of {}": "effects"}
 
 
 @dataclass(frozen=True)

@@ -379,6 +379,10 @@ class Resolver:
         if topic.group and facet.facet == "who" and re.match(r"^who (were|are) (the )?\w+( \w+){0,3}$", text) \
                 and facet.scores["who"] <= 2.25:
             return "what"
+        # "what were the names of the gang of four?" asks who; of anything else it is most often a
+        # misheard "the aims of" (skill.facets)
+        if topic.group and re.search(r"\bnames of\b", text):
+            return "who"
         return facet.facet
 
     @staticmethod

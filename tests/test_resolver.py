@@ -85,9 +85,23 @@ def test_numbers_and_punctuation_normalise(spoken, written):
     ("sheila the great famine", "who"),
     ("explain my collection is is an of agriculture happened", "why"),
     ("how did the first five year plan of fact china", "effects"),
+    # ... and "what did X involve", "what year did X begin", "who took part in X", "what was X like",
+    # "what changed because of X", "what were the aims of X" (skill.mishear's facet openings)
+    ("what did the great famine in valve", "features"),
+    ("live here did the marriage law began", "when"),
+    ("huge part in the red guards", "who"),
+    ("when was the cultural revolution like", "features"),
+    ("why change because of the great leap forward", "effects"),
+    ("what were the names of the lushan conference", "why"),
 ])
 def test_facet_cues(question, facet):
     assert guess_facet(normalize(question)).facet == facet
+
+
+def test_the_names_of_a_group_asks_who_and_of_an_event_its_aims(resolver):
+    """"names of" is most often a misheard "aims of", but a group's members have names."""
+    assert resolver.resolve("what were the names of the gang of four").facet == "who"
+    assert resolver.resolve("what were the names of the hundred flowers campaign").facet == "why"
 
 
 def test_held_out_questions_are_answered_or_refused_never_answered_wrong(resolver):
