@@ -168,12 +168,13 @@ def cmd_mishearings(args) -> int:
         print(f"{len(slips)} facet slip(s)", file=sys.stderr)
         return 0
     suggestions = suggest(store, recogniser, topics=args.topic or None, carriers=args.carrier or CARRIERS,
-                          aliases=args.aliases)
-    by_topic: dict[str, list] = {}
+                          aliases=args.aliases, glossary=args.glossary)
+    by_place: dict[tuple[str, str | None], list] = {}
     for s in suggestions:
-        by_topic.setdefault(s.topic, []).append(s)
-    for topic_id, items in by_topic.items():
-        print(f"# {store.topics[topic_id].path}: misheard forms to consider (under misheard:)")
+        by_place.setdefault((s.topic, s.term), []).append(s)
+    for (topic_id, term), items in by_place.items():
+        place = f"glossary entry '{term}'" if term else "the topic"
+        print(f"# {store.topics[topic_id].path}: misheard forms to consider (under misheard: of {place})")
         for s in items:
             print(f"  - {s.heard}    # heard for '{s.said}' in '{s.carrier}' ({s.voice})")
     print(f"{len(suggestions)} suggestion(s)", file=sys.stderr)
@@ -217,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "the transcripts whose facet skill.facets guesses wrong")
     mishear.add_argument("--aliases", default=slice(0, 4), type=_alias_range, metavar="FIRST:LAST",
                          help="which aliases to speak, as a Python slice; from 0 the title is spoken too (default 0:4)")
+    mishear.add_argument("--glossary", action="store_true",
+                         help="speak the names of the topics' glossary entries (their terms and aliases, by --aliases) "
+                              "instead of the topics' own")
     mishear.set_defaults(func=cmd_mishearings)
 
     quiz = sub.add_parser("quiz", help="an interactive quiz in the terminal")

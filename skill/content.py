@@ -24,7 +24,7 @@ MAX_ANSWER_WORDS = 250
 UNIT_FIELDS = {"unit", "title", "period", "boards", "abbreviations", "pronunciations"}
 TOPIC_FIELDS = {"id", "title", "name", "period", "group", "aliases", "misheard", "boards", "sources",
                 "keywords", "facets", "glossary"}
-GLOSSARY_FIELDS = {"term", "aliases", "text"}
+GLOSSARY_FIELDS = {"term", "aliases", "misheard", "text"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ class GlossaryEntry:
     text: str
     topic_id: str
     line: int = 0
+    misheard: tuple[str, ...] = ()     # as Topic.misheard, for this entry's names
 
 
 @dataclass(frozen=True)
@@ -372,10 +373,18 @@ def load_topic_file(path: Path, boards: Mapping[str, Board], problems: list[Prob
                 term = r.text(ef.get("term"), f"{where}.term")
                 text = r.text(ef.get("text"), f"{where}.text")
                 galiases = [a.lower() for a, _ in r.texts(ef.get("aliases"), f"{where}.aliases", False)] if "aliases" in ef else []
+                gmisheard = [(m.lower(), ln) for m, ln in r.texts(ef.get("misheard"), f"{where}.misheard")] \
+                    if "misheard" in ef else []
+                names = {term.lower(), *galiases} if term else set(galiases)
+                for m, ln in gmisheard:
+                    if m in names:
+                        r.error(ln, f"{where}.misheard", f"'{m}' is listed twice")
+                    names.add(m)
                 if term and text:
                     glossary.append(GlossaryEntry(
                         id=_slug(term), term=term, aliases=tuple(dict.fromkeys([term.lower(), *galiases])),
-                        text=text, topic_id=topic_id or path.stem, line=_line(entry_node)))
+                        text=text, topic_id=topic_id or path.stem, line=_line(entry_node),
+                        misheard=tuple(m for m, _ in gmisheard)))
 
     if len(problems) > before or not (topic_id and title and period):
         return None
@@ -466,7 +475,8 @@ def _check_across(units: list[Unit], problems: list[Problem]) -> None:
         ids[topic.id] = topic
         claims = [(a, f"topic {topic.id}", topic.lines.get("aliases", 1), "aliases") for a in topic.aliases]
         claims += [(a, f"topic {topic.id}", topic.lines.get("misheard", 1), "misheard") for a in topic.misheard]
-        claims += [(a, f"glossary '{g.term}'", g.line, "glossary") for g in topic.glossary for a in g.aliases]
+        claims += [(a, f"glossary '{g.term}'", g.line, "glossary") for g in topic.glossary
+                   for a in (*g.aliases, *g.misheard)]
         for alias, owner, line, field_name in claims:
             key = _alias_key(alias)
             if key in claimed:

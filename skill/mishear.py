@@ -40,6 +40,7 @@ class Suggestion:
     heard: str       # what the recogniser heard in its place
     voice: str
     carrier: str = "{}"
+    term: str | None = None     # the glossary entry whose name was said, if not the topic's own
 
 
 # Question openings and the facet each asks, for finding how a recogniser mishears the facet cues.
@@ -121,23 +122,38 @@ def worth_suggesting(heard: str, said: str, topic_id: str, resolver: Resolver) -
     return res.topic != topic_id and (res.topic is None or res.confidence < 0.5)
 
 
+def spoken_names(names, which: slice) -> list[str]:
+    """The names worth speaking: each once, without a leading article or a question wrapped round it
+    ("who was peng dehuai")."""
+    out: dict[str, None] = {}
+    for name in names:
+        if not name.startswith(("who ", "what ")):
+            out[name.removeprefix("the ").removeprefix("a ")] = None
+    return list(out)[which]
+
+
 def suggest(store: ContentStore, recogniser: Recogniser, topics: list[str] | None = None,
-            voices=VOICES, carriers=CARRIERS, aliases: slice = slice(0, 4)) -> list[Suggestion]:
+            voices=VOICES, carriers=CARRIERS, aliases: slice = slice(0, 4), glossary: bool = False) -> list[Suggestion]:
     """Speak each topic's names (its title with its first four aliases, or the aliases in `aliases`)
-    in each carrier with each voice; suggest what was heard in their place."""
+    in each carrier with each voice; suggest what was heard in their place. With `glossary`, speak
+    the names of each glossary entry instead (its term and aliases, by the same slice)."""
     resolver = Resolver(store, cache_size=0)
     found: dict[tuple[str, str], Suggestion] = {}
     for topic in store.topics.values():
         if topics and topic.id not in topics:
             continue
-        title = [topic.spoken_title.lower()] if not aliases.start else []
-        names = dict.fromkeys([*title, *topic.aliases[aliases]])
-        for said in names:
+        if glossary:
+            said_names = [(said, entry.term) for entry in topic.glossary
+                          for said in spoken_names(entry.aliases, aliases)]
+        else:
+            title = [topic.spoken_title.lower()] if not aliases.start else []
+            said_names = [(said, None) for said in dict.fromkeys([*title, *topic.aliases[aliases]])]
+        for said, term in said_names:
             for carrier in carriers:
                 for voice in voices:
                     heard = heard_in_place(carrier, recogniser.hear(carrier.format(said), voice))
                     if worth_suggesting(heard, said, topic.id, resolver):
-                        found.setdefault((topic.id, heard), Suggestion(topic.id, said, heard, voice, carrier))
+                        found.setdefault((topic.id, heard), Suggestion(topic.id, said, heard, voice, carrier, term))
     return list(found.values())
 
 

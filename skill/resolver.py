@@ -163,7 +163,7 @@ class Resolver:
             for alias in {*topic.aliases, *topic.misheard, topic.title.lower(), topic.spoken_title.lower()}:
                 self._add_name(topic.id, alias, None)
             for entry in topic.glossary:
-                for alias in entry.aliases:
+                for alias in (*entry.aliases, *entry.misheard):
                     self._add_name(topic.id, alias, entry.id)
         # each name is also filed under its two rarest words: a name with all its words heard but one
         # has one of those two heard, so a question looks only at the names its rarer words point to

@@ -111,6 +111,32 @@ def test_misheard_forms_load_apart_from_the_aliases(tmp_path):
     assert "the rain plan" not in topic.aliases
 
 
+GLOSSARY = TINY_TOPIC + """\
+glossary:
+  - term: grain quota
+    aliases: [quota, state grain quotas]
+    misheard: [great quota, brain quotas]
+    text: "A grain quota was the share of its harvest a village had to sell to the state."
+"""
+
+
+def test_a_glossary_entry_lists_its_own_misheard_forms(tmp_path):
+    from skill.resolver import Resolver
+    store = load_store(write_unit(tmp_path, topics={"grain-plan": GLOSSARY}))
+    entry = store.topic("grain-plan").glossary[0]
+    assert entry.misheard == ("great quota", "brain quotas") and "great quota" not in entry.aliases
+    # a misheard form leads to the entry itself, as its names do
+    resolution = Resolver(store).resolve("what is a brain quotas")
+    assert (resolution.topic, resolution.glossary) == ("grain-plan", "grain-quota")
+
+
+def test_a_glossary_misheard_form_listed_twice_is_an_error_at_its_line(tmp_path):
+    problems = problems_for(tmp_path, {"grain-plan": GLOSSARY.replace("brain quotas]", "quota]")})
+    line = next(n for n, text in enumerate(GLOSSARY.splitlines(), 1) if text.startswith("    misheard:"))
+    assert any(p.field == "glossary[0].misheard" and "'quota' is listed twice" in p.message and p.line == line
+               for p in problems), problems
+
+
 def test_a_misheard_form_that_is_also_an_alias_or_claimed_by_another_topic_is_an_error(tmp_path):
     twice = MISHEARD.replace("grey and quotas]", "grain quotas]")
     problems = problems_for(tmp_path, {"grain-plan": twice})

@@ -68,6 +68,19 @@ def test_suggestions_speak_the_chosen_aliases_in_each_chosen_carrier(tiny_store,
     assert [said for said, _, _ in listening.heard] == ["when was grain quotas", "describe grain quotas"]
 
 
+def test_with_glossary_the_entries_names_are_spoken_and_suggestions_name_their_entry(tmp_path, recogniser):
+    from skill.content import load_store
+    from tests.conftest import write_unit
+    from tests.test_content import GLOSSARY
+    store = load_store(write_unit(tmp_path, topics={"grain-plan": GLOSSARY}))
+    listening = Listening(recogniser)
+    suggestions = suggest(store, listening, voices=("rms",), carriers=("tell me about {}",), glossary=True)
+    # the entry's term and aliases (not the topic's names), each said once
+    assert [said for said, _, _ in listening.heard] == ["tell me about grain quota", "tell me about quota",
+                                                        "tell me about state grain quotas"]
+    assert all(s.term == "grain quota" for s in suggestions)
+
+
 def test_a_mishearing_made_only_of_words_most_topics_use_is_not_suggested(store):
     resolver = Resolver(store, cache_size=0)
     # "campaigns" is all that is left of "the three antis campaigns": it would catch other campaigns
