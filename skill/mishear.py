@@ -30,6 +30,8 @@ MORE_CARRIERS = ("why did {} happen", "who was involved in {}", "when was {}", "
                  "what were the main features of {}", "which leaders were involved in {}",
                  "what impact did {} have", "when did {} start", "what was {}", "who started {}",
                  "what were the causes of {}", "tell me more about {}")
+# Carriers the glossary entries' names were mined with (--glossary).
+GLOSSARY_CARRIERS = ("tell me about {}", "who was {}", "what happened to {}")
 VOICES = ("rms", "slt", "awb")
 
 
