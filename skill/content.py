@@ -21,10 +21,9 @@ MAX_POINTS = 8
 # The content lint (skill.lint) is stricter, at about 60 seconds of speech.
 MAX_ANSWER_WORDS = 250
 
-UNIT_FIELDS = {"unit", "title", "period", "boards", "abbreviations", "pronunciations", "synonyms"}
+UNIT_FIELDS = {"unit", "title", "period", "boards", "abbreviations", "pronunciations"}
 TOPIC_FIELDS = {"id", "title", "name", "period", "group", "aliases", "misheard", "boards", "sources",
                 "keywords", "facets", "glossary"}
-_ONE_WORD = re.compile(r"[a-z]+")     # a synonym and what it means: one lower-case word each
 GLOSSARY_FIELDS = {"term", "aliases", "misheard", "text"}
 
 
@@ -128,9 +127,6 @@ class Unit:
     pronunciations: Mapping[str, str]
     topics: tuple[Topic, ...]
     path: str = ""
-    # words students say that the content never uses -> content words meaning the same here
-    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    synonym_lines: Mapping[str, int] = field(default_factory=dict)
 
 
 class ContentStore:
@@ -157,14 +153,6 @@ class ContentStore:
         merged: dict[str, str] = {}
         for u in self.units:
             merged.update(u.abbreviations)
-        return merged
-
-    @property
-    def synonyms(self) -> Mapping[str, tuple[str, ...]]:
-        merged: dict[str, tuple[str, ...]] = {}
-        for u in self.units:
-            for word, means in u.synonyms.items():
-                merged[word] = tuple(dict.fromkeys([*merged.get(word, ()), *means]))
         return merged
 
     @property
@@ -316,20 +304,6 @@ def load_unit_file(path: Path, problems: list[Problem]) -> dict | None:
                     out[k] = v
         return out
 
-    synonyms: dict[str, tuple[str, ...]] = {}
-    synonym_lines: dict[str, int] = {}
-    for word, vnode in r.mapping(fields["synonyms"], "synonyms").items() if "synonyms" in fields else []:
-        where = f"synonyms.{word}"
-        if not _ONE_WORD.fullmatch(word):
-            r.error(_line(vnode), where, "expected one lower-case word as the key")
-            continue
-        means = r.texts(vnode, where)
-        for value, line in means:
-            if not _ONE_WORD.fullmatch(value):
-                r.error(line, where, f"'{value}': expected one lower-case word")
-        synonyms[word] = tuple(v for v, _ in means if _ONE_WORD.fullmatch(v))
-        synonym_lines[word] = _line(vnode)
-
     return {
         "id": r.text(fields.get("unit"), "unit") if "unit" in fields else None,
         "title": r.text(fields.get("title"), "title") if "title" in fields else None,
@@ -337,8 +311,6 @@ def load_unit_file(path: Path, problems: list[Problem]) -> dict | None:
         "boards": boards,
         "abbreviations": str_map("abbreviations"),
         "pronunciations": str_map("pronunciations"),
-        "synonyms": synonyms,
-        "synonym_lines": synonym_lines,
     }
 
 
@@ -484,8 +456,7 @@ def load_unit(folder: Path, problems: list[Problem]) -> Unit | None:
                 period=meta["period"] or (0, 9999), boards=MappingProxyType(meta["boards"]),
                 abbreviations=MappingProxyType(meta["abbreviations"]),
                 pronunciations=MappingProxyType(meta["pronunciations"]),
-                topics=tuple(topics), path=str(folder), synonyms=MappingProxyType(meta["synonyms"]),
-                synonym_lines=MappingProxyType(meta["synonym_lines"]))
+                topics=tuple(topics), path=str(folder))
 
 
 def _check_across(units: list[Unit], problems: list[Problem]) -> None:

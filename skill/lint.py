@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 from .content import FACETS, ContentStore, Problem, Topic
-from .resolver import Resolver
 
 WORDS_PER_SECOND = 2.5          # about 150 words a minute, a clear revision pace
 MAX_SECONDS = 60                 # longer than this is hard to take in by ear: error
@@ -33,26 +32,7 @@ def lint_store(store: ContentStore) -> list[Problem]:
     known = set(store.abbreviations)
     for topic in store.topics.values():
         problems.extend(lint_topic(topic, known))
-    problems.extend(lint_synonyms(store))
     return problems
-
-
-def lint_synonyms(store: ContentStore) -> list[Problem]:
-    """Synonyms the resolver would never read: for a word the content uses itself, or meaning only
-    words the content does not use."""
-    resolver = Resolver(store, cache_size=0)
-    out = []
-    for unit in store.units:
-        where = f"{unit.path}/unit.yaml"
-        for word, means in unit.synonyms.items():
-            line = unit.synonym_lines.get(word, 1)
-            if resolver.uses(word):
-                out.append(Problem(where, line, f"synonyms.{word}",
-                                   f"the content uses '{word}' itself, so this entry is never read", "warning"))
-            elif not any(resolver.uses(m) for m in means):
-                out.append(Problem(where, line, f"synonyms.{word}",
-                                   f"the content uses none of {', '.join(means)}, so this entry finds nothing", "warning"))
-    return out
 
 
 def lint_topic(topic: Topic, known_abbreviations: set[str]) -> list[Problem]:

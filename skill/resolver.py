@@ -43,8 +43,6 @@ DESCRIBED_FLOOR, DESCRIBED_LEAD = 0.30, 0.6
 JOINED_SOUND_FLOOR, JOINED_MIN_LENGTH = 85, 6
 # Word families the stemmer splits ("criticise", "criticism"): shortest stem, and how much less they count.
 FAMILY_MIN_LENGTH, FAMILY_DISCOUNT = 5, 0.8
-# A word the content never uses counts, at this discount, as the content words the unit's synonyms give it.
-SYNONYM_DISCOUNT = 0.7
 # Big stores: topics scored in full per question, and how rare a word must be to pick them.
 MAX_CONTENT_CANDIDATES, COMMON_WORD_IDF = 40, 1.5
 
@@ -263,12 +261,6 @@ class Resolver:
             for term in tf:
                 self._postings[term][topic_id] = self._idf[term] * self._tf_weight(topic_id, term)
         self._stems_sorted = sorted(self._idf)
-        # stem of a word students say -> stems of the content words it means (those the content uses)
-        self._synonyms: dict[str, tuple[str, ...]] = {}
-        for word, means in store.synonyms.items():
-            targets = tuple(dict.fromkeys(stem(m) for m in means if stem(m) in self._idf))
-            if targets and stem(word) not in self._idf:
-                self._synonyms[stem(word)] = targets
         self._sound_topics: dict[str, set[str]] = defaultdict(set)
         for topic_id, sounds in self._doc_sounds.items():
             for code in sounds:
@@ -293,12 +285,6 @@ class Resolver:
         """The topics that use a stem, with its BM25 weight in each; its family counts a little less."""
         exact = self._postings.get(s, {})
         family = self._family(s)
-        if not exact and not family and s in self._synonyms:
-            merged: dict[str, float] = {}
-            for other in self._synonyms[s]:
-                for topic_id, value in self._postings_of(other).items():
-                    merged[topic_id] = max(merged.get(topic_id, 0.0), SYNONYM_DISCOUNT * value)
-            return merged
         if not family:
             return exact
         merged = dict(exact)
@@ -313,10 +299,6 @@ class Resolver:
         k1, b = 1.2, 0.5
         norm = k1 * (1 - b + b * self._length[topic_id] / self._avg_length)
         return tf * (k1 + 1) / (tf + norm) if tf else 0.0
-
-    def uses(self, word: str) -> bool:
-        """Whether the content uses a word (in any form the stemmer joins)."""
-        return stem(word) in self._idf
 
     def common_word(self, word: str) -> bool:
         """Whether many topics use a word, so that it says little about which topic is meant."""
@@ -616,8 +598,6 @@ class Resolver:
         family = self._family(s)
         if family:
             return max(max(self._idf[f] for f in family), 0.3)
-        if s in self._synonyms:
-            return max(max(self._idf[t] for t in self._synonyms[s]), 0.3)
         if word.isdigit():
             return 1.0
         if len(word) >= 5 and sound(word) in self._known_sounds:

@@ -6,7 +6,7 @@ import yaml
 
 from skill.content import FACETS, ContentError, load_store
 from skill.settings import PROJECT_ROOT
-from tests.conftest import SHARED, TINY_TOPIC, TINY_UNIT, write_unit
+from tests.conftest import SHARED, TINY_TOPIC, write_unit
 
 
 def problems_for(tmp_path, topics):
@@ -145,39 +145,3 @@ def test_a_misheard_form_that_is_also_an_alias_or_claimed_by_another_topic_is_an
         "aliases: [the grain plan, grain quotas]", "aliases: [the rain plan]")
     problems = problems_for(tmp_path / "two", {"grain-plan": MISHEARD, "rain-plan": other})
     assert any("the rain plan" in p.message and "also claimed" in p.message for p in problems), problems
-
-
-SYNONYMS = TINY_UNIT + """\
-synonyms:
-  farmers: [peasants]
-  cereal: [grain]
-  village: [grain]
-  pupils: [teachers]
-"""
-
-
-def test_synonyms_load_from_the_unit_and_the_lint_names_the_useless_ones(tmp_path):
-    from skill.lint import lint_synonyms
-    store = load_store(write_unit(tmp_path, unit=SYNONYMS))
-    assert store.synonyms["farmers"] == ("peasants",)
-    warnings = {p.field: (p.line, p.message) for p in lint_synonyms(store)}
-    lines = SYNONYMS.splitlines()
-    # "village" is a word the content uses; nothing in the content is about "teachers"
-    assert warnings["synonyms.village"] == (lines.index("  village: [grain]") + 1,
-                                            "the content uses 'village' itself, so this entry is never read")
-    assert "uses none of teachers" in warnings["synonyms.pupils"][1]
-    assert set(warnings) == {"synonyms.village", "synonyms.pupils"}
-
-
-@pytest.mark.parametrize("entry, message", [
-    ("  Farmers: [peasants]", "expected one lower-case word as the key"),
-    ("  farmers: [poor peasants]", "'poor peasants': expected one lower-case word"),
-    ("  farmers: peasants", "expected a list"),
-])
-def test_a_malformed_synonym_is_an_error_at_its_line(tmp_path, entry, message):
-    unit = TINY_UNIT + "synonyms:\n" + entry + "\n"
-    with pytest.raises(ContentError) as err:
-        load_store(write_unit(tmp_path, unit=unit))
-    line = unit.splitlines().index(entry) + 1
-    assert any(message in p.message and p.line == line and p.field.startswith("synonyms.")
-               and p.file.endswith("unit.yaml") for p in err.value.problems), err.value.problems

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skill.facets import guess_facet
-from skill.resolver import SYNONYM_DISCOUNT, Resolver, _bitset, _members
+from skill.resolver import Resolver, _bitset, _members
 from skill.text import STOPWORDS, normalize
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "resolver.yaml").read_text())
@@ -151,18 +151,3 @@ def test_a_misheard_form_finds_its_topic_but_its_words_are_not_the_topics_words(
     assert resolver.resolve("tell me about the grey and quotas").topic == "grain-plan"
     # "grey" is only in a misheard form: it says nothing about the topic's content
     assert "grey" not in resolver._idf and "quota" in resolver._idf
-
-
-def test_a_word_the_content_never_uses_counts_as_the_content_words_its_synonyms_give(tmp_path):
-    from skill.content import load_store
-    from tests.conftest import TINY_UNIT, write_unit
-    from tests.test_content import SYNONYMS
-    with_synonyms = Resolver(load_store(write_unit(tmp_path / "with", unit=SYNONYMS)), cache_size=0)
-    without = Resolver(load_store(write_unit(tmp_path / "without", unit=TINY_UNIT)), cache_size=0)
-    question = "why did farmers have to sell their cereal to the state"
-    # "farmers" and "cereal" are not the content's words: without synonyms they count against the topic
-    assert with_synonyms.resolve(question).confidence > 10 * without.resolve(question).confidence
-    assert with_synonyms._postings_of("cereal") == {
-        t: SYNONYM_DISCOUNT * v for t, v in with_synonyms._postings_of("grain").items()}
-    # a word the content uses keeps its own meaning, whatever the synonyms say ("village: [grain]")
-    assert with_synonyms._postings_of("villag") == without._postings_of("villag")
