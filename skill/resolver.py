@@ -369,7 +369,7 @@ class Resolver:
         if best_topic is None or best < THRESHOLD:
             return Resolution(None, None, round(best, 3), debug=debug)
         chosen_facet = self._facet_for(best_topic, facet, text)
-        if glossary and not self._wants_topic_facet(facet):
+        if glossary and (self._defines(tokens, names, glossary) or not self._wants_topic_facet(facet)):
             return Resolution(best_topic, "what", round(best, 3), glossary, False, debug)
         return Resolution(best_topic, chosen_facet, round(min(best, 1.0), 3), None, False, debug)
 
@@ -385,10 +385,21 @@ class Resolver:
             return "who"
         return facet.facet
 
+    def _defines(self, tokens: list[str], names: dict[int, tuple[float, set[int]]], glossary: str) -> bool:
+        """Whether the question is "who was X?" or "what is X?" with X a name of the glossary entry, and
+        nothing more: it asks for the entry itself, however strongly a leading "who" asks who."""
+        if len(tokens) < 2 or tokens[0] not in ("who", "what"):
+            return False
+        start = 2 if tokens[1] in ("is", "was", "were", "are") else 1       # "who's" is normalised to "who"
+        rest = {i for i in range(start, len(tokens)) if tokens[i] not in ("the", "a", "an")}
+        return bool(rest) and any(self._names[idx].glossary == glossary and rest <= where
+                                  for idx, (_, where) in names.items())
+
     @staticmethod
     def _wants_topic_facet(facet: FacetGuess) -> bool:
-        """A glossary term answers 'what is X' / 'who was X'; any other facet wants the topic."""
-        if facet.facet in ("what", "who") and facet.score <= 2.25:
+        """A glossary term answers 'what is X' (and 'who was X', see _defines); any other facet, and "who
+        led X", want the topic."""
+        if facet.facet == "what" and facet.score <= 2.25:
             return False
         return True
 
@@ -525,10 +536,12 @@ class Resolver:
             # a longer name is better evidence than a short one
             specificity = min(1.0, 0.75 + 0.12 * len(name.meaningful))
             q = quality * specificity
-            # of a topic's names, keep the one that explains most of the question, not merely the surest
+            # of a topic's names, keep the one that explains most of the question, not merely the surest;
+            # of two as good, the longer, or the glossary entry's (its own answer is the more specific)
             value = q * (0.25 + 0.75 * sum(weights.get(i, 0.0) for i in where) / total)
             prev = best_name.get(name.topic_id)
-            if prev is None or value > prev[4] or (value == prev[4] and len(name.words) > prev[3]):
+            if prev is None or value > prev[4] or (value == prev[4] and (
+                    len(name.words), name.glossary is not None) > (prev[3], prev[2] is not None)):
                 best_name[name.topic_id] = (q, where, name.glossary, len(name.words), value)
         # the longest match wins: "the second five year plan" is not "the five year plan"
         for topic_id, (q, where, gloss, n, value) in list(best_name.items()):

@@ -56,6 +56,23 @@ def test_glossary_term_is_answered_as_a_term(resolver, store):
     assert res.glossary == entry.id and res.topic == "great-leap-forward"
 
 
+def test_who_was_a_person_of_the_glossary_gets_the_entry_itself(resolver):
+    # the issue's own example: a leading "who" asks who, but "who was X?" asks for X
+    res = resolver.resolve("who was peng dehuai")
+    assert (res.topic, res.glossary) == ("lushan-conference", "peng-dehuai")
+    assert resolver.resolve("who's lin biao").glossary == "lin-biao"
+    # "who led X?" asks who led it, even when X is a glossary term as well as the topic's name
+    res = resolver.resolve("who led the chinese people's volunteers")
+    assert (res.topic, res.facet, res.glossary) == ("korean-war", "who", None)
+
+
+def test_every_glossary_term_asked_for_is_answered_by_its_entry(resolver, store):
+    # also the terms that are the name of their topic too ("sent-down youth", "the four olds")
+    for entry in store.glossary.values():
+        for question in (f"who was {entry.term}", f"what were the {entry.term}", f"what's {entry.term}"):
+            assert resolver.resolve(question).glossary == entry.id, question
+
+
 @pytest.mark.parametrize("spoken, written", [
     ("the nineteen fifty marriage law", "the 1950 marriage law"),
     ("between nineteen forty six and forty nine", "between 1946 and 1949"),
