@@ -88,13 +88,25 @@ def ask(store: ContentStore, item: Item, rng) -> dict:
         start, end = topic.period
         verb = "begin" if end != start else "happen"
         return {"id": item.id, "text": f"In what year did {title} {verb}?"}
-    correct = min(topic.facets[item.facet].points, key=lambda p: len(p.text)).text
+    points = topic.facets[item.facet].points
+    correct = min((p for p in points if stands_alone(p.text)), default=min(points, key=lambda p: len(p.text)),
+                  key=lambda p: len(p.text)).text
     distractors = _distractors(store, topic, item.facet, correct, rng)
     options = [correct] + distractors
     rng.shuffle(options)
     spoken = " ".join(f"{LETTERS[i]}: {o}" for i, o in enumerate(options))
     return {"id": item.id, "text": f"{CHOICE_FACETS[item.facet].format(t=title)} {spoken}",
             "options": options, "correct": options.index(correct)}
+
+
+# A point that leans on the sentence before it ("The same ruling...", "Instead, ...", "But he...") makes
+# no sense read out on its own as an option. "It" and "They" stand for the topic asked about, so they read well.
+_LEANS_ON_CONTEXT = re.compile(r"^(the same|instead|but|both|also|then|however|this|these|that|those|such|"
+                               r"he|she|his|her)\b", re.I)
+
+
+def stands_alone(point: str) -> bool:
+    return not _LEANS_ON_CONTEXT.match(point)
 
 
 def _distractors(store: ContentStore, topic: Topic, facet: str, correct: str, rng) -> list[str]:
@@ -109,6 +121,8 @@ def _distractors(store: ContentStore, topic: Topic, facet: str, correct: str, rn
         if other.id == topic.id or facet not in other.facets:
             continue
         for p in other.facets[facet].points:
+            if not stands_alone(p.text):
+                continue
             stems = _stems(p.text)
             if not stems or len(stems & own) / len(stems) > 0.2:
                 continue   # too close to a true statement about this topic

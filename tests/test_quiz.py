@@ -55,6 +55,20 @@ def test_multiple_choice_has_three_options_one_of_them_true(store, items):
         assert "A: " in asked["text"] and "B: " in asked["text"] and "C: " in asked["text"]
 
 
+def test_multiple_choice_options_make_sense_on_their_own(store, items):
+    from skill.quiz import stands_alone
+    assert not stands_alone("The same ruling blamed Mao for the Cultural Revolution.")
+    assert not stands_alone("Instead, Mao treated criticism as an attack on himself.")
+    assert stands_alone("It banned concubines, bigamy and child betrothal.")
+    rng = random.Random(7)
+    for item in (i for i in items.values() if i.kind == "choice"):
+        points = store.answer(item.topic, item.facet).points
+        if not any(stands_alone(p.text) for p in points):
+            continue
+        options = ask(store, item, rng)["options"]
+        assert all(stands_alone(o) for o in options), (item.id, options)
+
+
 # --- grading: paraphrase and speech-recognition errors --------------------------------------------
 
 # (item, what the student said (as a speech recogniser might hear it), verdict)
