@@ -80,6 +80,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bin the end\b", MEDIUM),
         (r"\bfact china\b", MEDIUM),            # "affect china", misheard
         (r"\bchanged? because of\b", STRONG),      # "what changed because of", heard as "why change"
+        (r"\bwhat (\w+ )?(did|does|do|would) .+ cause$", 3.5),   # "what problems did X cause": what X caused
         (r"\b(sentenced|sentences|punished|punishments?)\b", MEDIUM),
     ],
 }

@@ -249,6 +249,7 @@ class Resolver:
             for t in terms:
                 df[t] += 1
         self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        self._one_topic_idf = math.log((n + 1) / 1.5)       # the idf of a word only one topic uses
         # a word the content never uses: evidence the question is about something else
         self._unknown_weight = 0.5 * math.log((n + 1) / 0.5)
         self._known_sounds = set().union(*self._doc_sounds.values()) if self._doc_sounds else set()
@@ -528,6 +529,15 @@ class Resolver:
         """topic id -> (score 0..1, glossary entry id if a glossary name carried it); and the topics
         the question describes in detail without naming them."""
         weights = {i: self._weight(w) for i, w in content}
+        # a topic's full name said exactly tells as much as a word only that topic uses, however common its
+        # words ("the death of mao": "death" and "mao" are in every other answer)
+        for idx, (quality, where) in names.items():
+            if quality >= 1.0 and len(self._names[idx].meaningful) >= 2:
+                span = [i for i in where if i in weights]
+                said = sum(weights[i] for i in span)
+                if span and said < self._one_topic_idf:
+                    for i in span:
+                        weights[i] *= self._one_topic_idf / said
         # facet cue words ("events", "reasons") count for a topic that uses them, never against one
         total = sum(v for i, v in weights.items() if tokens[i] not in cue_words) or 1.0
         best_name: dict[str, tuple[float, set[int], str | None, int, float]] = {}

@@ -38,9 +38,11 @@ er erm like okay ok yeah hey alexa well right get got go went gone let lets out 
 one if s t d ll re ve m much many more most all each other same own only both either
 """.split())
 
-# Words that turn a question into a question about a facet, kept out of the topic evidence.
+# Words that turn a question into a question about a facet, kept out of the topic evidence; the exam
+# boards' command words too ("give two features of...", "assess the impact of...").
 FACET_WORDS = frozenset("""
 explain describe define overview summary meaning mean means introduced introduce introduction launched
+give assess outline evaluate analyse analyze identify list summarise summarize discuss compare examine
 launch started start begin began begun end ended ends last lasted happen happened happening
 reason reasons cause caused causes aim aims motive motives purpose why come made make
 effect effects impact impacts consequence consequences result results outcome outcomes success successful

@@ -110,6 +110,9 @@ def test_numbers_and_punctuation_normalise(spoken, written):
     ("when was the cultural revolution like", "features"),
     ("why change because of the great leap forward", "effects"),
     ("what were the names of the lushan conference", "why"),
+    # what something caused is its effects; what caused it, its reasons
+    ("what problems did the great leap forward cause", "effects"),
+    ("what caused the great leap forward", "why"),
 ])
 def test_facet_cues(question, facet):
     assert guess_facet(normalize(question)).facet == facet
@@ -168,3 +171,24 @@ def test_a_misheard_form_finds_its_topic_but_its_words_are_not_the_topics_words(
     assert resolver.resolve("tell me about the grey and quotas").topic == "grain-plan"
     # "grey" is only in a misheard form: it says nothing about the topic's content
     assert "grey" not in resolver._idf and "quota" in resolver._idf
+
+
+@pytest.mark.parametrize("template, facet", [
+    ("give two features of {}", "features"),        # exam command words say nothing about the topic
+    ("assess the impact of {}", "effects"),
+    ("outline the main features of {}", "features"),
+    ("who opposed {}", "who"),                      # a full name outweighs the one word beside it
+    ("who benefited from {}", "who"),
+    ("what problems did {} cause", "effects"),
+])
+def test_exam_questions_that_name_a_topic_in_full_are_answered_for_every_topic(resolver, store, template, facet):
+    for topic in store.topics.values():
+        question = template.format(topic.spoken_title.lower())
+        res = resolver.resolve(question)
+        assert (res.topic, res.facet) == (topic.id, facet), (question, res.debug)
+
+
+def test_a_topic_named_in_full_beats_one_whose_answers_merely_share_its_words(resolver):
+    # the Hundred Flowers answers say "opposed", "countryside" and "movement"; the question names another topic
+    res = resolver.resolve("who opposed the down to the countryside movement")
+    assert (res.topic, res.facet) == ("down-to-the-countryside", "who")
