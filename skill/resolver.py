@@ -327,7 +327,7 @@ class Resolver:
                    if w not in STOPWORDS and stem(w) not in self._facet_stems
                    and not (w.isdigit() and len(w) < 4)
                    and not (w in facet.cue_words and stem(w) not in self._idf)]
-        names = self._match_names(tokens)
+        names = {idx: m for idx, m in self._match_names(tokens).items() if not self._qualified_by_unknown(tokens, m[1])}
         scores, described = self._score_topics(tokens, content, names, facet.cue_words)
         prev_topic, prev_facet = context
         debug = {"text": text, "facet_scores": facet.scores,
@@ -464,6 +464,16 @@ class Resolver:
             if idx not in found or found[idx][0] < quality:
                 found[idx] = (quality, where)
         return found
+
+    def _qualified_by_unknown(self, tokens: list[str], where: set[int]) -> bool:
+        """Whether a name found at `where` follows "the" and a word the content never uses: "the spanish
+        civil war", "the irish famine" name something else than the civil war and the famine we know."""
+        first = min(where, default=0)
+        if first < 2 or tokens[first - 2] not in ("the", "a", "an"):
+            return False
+        word = tokens[first - 1]
+        s = stem(word)
+        return not (word in STOPWORDS or word.isdigit() or s in self._idf or s in self._facet_stems or self._family(s))
 
     def _heard_enough(self, words: list[str]) -> int:
         """The names (a bitset) filed under a rare word of the question and with all their words heard
