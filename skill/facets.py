@@ -17,7 +17,8 @@ STRONG, MEDIUM, WEAK = 3.0, 2.0, 1.0
 _CUES: dict[str, list[tuple[str, float]]] = {
     "what": [
         (r"^(what|whats) (is|was|were|are)\b", WEAK),
-        (r"\b(tell me about|tell me something about|talk about|overview|summary|summarise|sum up|define|definition)\b", 2.5),
+        (r"\b(tell me about|tell me something about|talk about|overview|summary|summarise|sum up|define|definition|"
+         r"the deal with)\b", 2.5),
         (r"\b(what (does|did) .+ mean|meaning of|what is meant by)\b", STRONG),
         (r"^explain (the|a|an)\b", WEAK),
         (r"\bwhat (was|is|were) (the )?(point|idea) of\b", WEAK),
@@ -70,7 +71,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bwhat changes\b", MEDIUM),
     ],
     "effects": [
-        (r"\b(effects?|impacts?|consequences?|results?|outcomes?|legacy|aftermath|significance)\b", STRONG),
+        (r"\b(effects?|impacts?|consequences?|results?|outcomes?|legacy|aftermath|significance|significant|"
+         r"importance|how important)\b", STRONG),
         (r"\b(success|successful|succeed|succeeded|failure|failures|failed|fail|achieve|achieved|achievements?)\b", STRONG),
         (r"\b(did|does|do) .+ (work|worked|succeed)$", STRONG),
         (r"\b(went wrong|go wrong|lead to|led to|result of|as a result|affect|affected|change china|changed)\b", STRONG),

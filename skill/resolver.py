@@ -49,7 +49,8 @@ MAX_CONTENT_CANDIDATES, COMMON_WORD_IDF = 40, 1.5
 # Leading words that carry nothing: wake words, politeness, hesitation.
 _FILLER = re.compile(
     r"^((alexa|hey|ok|okay|so|um|uh|er|erm|well|right|please|and|can you|could you|would you|"
-    r"i want to know|i wanna know|i need to know|i would like to know|do you know|tell me|ask \w+ \w+) )+")
+    r"i want to know|i wanna know|i need to know|i would like to know|do you know|tell me|ask \w+ \w+|"
+    r"(a )?quick question|another question|one more question|i have a question|i ve got a question) )+")
 # Questions about the asker's own present life, not about history ("how do i", "latest news").
 _PRESENT_SELF = re.compile(
     r"\b(how (do|can|should|would) (i|you|we)|can you help me|help me with|my (homework|maths)|"

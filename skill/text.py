@@ -48,7 +48,7 @@ reason reasons cause caused causes aim aims motive motives purpose why come made
 effect effects impact impacts consequence consequences result results outcome outcomes success successful
 succeed fail failed failure failures affect affected legacy lead led leader leaders people person
 feature features involve involved involving main key important stages stage kind things thing
-year years date dates long time took take place
+year years date dates long time took take place term
 """.split())
 
 

@@ -113,6 +113,9 @@ def test_numbers_and_punctuation_normalise(spoken, written):
     # what something caused is its effects; what caused it, its reasons
     ("what problems did the great leap forward cause", "effects"),
     ("what caused the great leap forward", "why"),
+    ("how significant was the marriage law", "effects"),
+    ("explain why the lushan conference was significant", "effects"),
+    ("so what was the deal with the red guards", "what"),
 ])
 def test_facet_cues(question, facet):
     assert guess_facet(normalize(question)).facet == facet
@@ -192,3 +195,14 @@ def test_a_topic_named_in_full_beats_one_whose_answers_merely_share_its_words(re
     # the Hundred Flowers answers say "opposed", "countryside" and "movement"; the question names another topic
     res = resolver.resolve("who opposed the down to the countryside movement")
     assert (res.topic, res.facet) == ("down-to-the-countryside", "who")
+
+
+@pytest.mark.parametrize("question, topic, facet", [
+    ("quick question about land reform, when was it", "agrarian-reform-law", "when"),
+    ("so what's the deal with collectivisation", "collectivisation", "what"),
+    ("what were the long term effects of collectivisation", "collectivisation", "effects"),
+    ("how significant was the hundred flowers campaign", "hundred-flowers-campaign", "effects"),
+])
+def test_casual_and_exam_phrasings_are_answered(resolver, question, topic, facet):
+    res = resolver.resolve(question)
+    assert (res.topic, res.facet) == (topic, facet), res.debug
