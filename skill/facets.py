@@ -18,7 +18,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "what": [
         (r"^(what|whats) (is|was|were|are)\b", WEAK),
         (r"\b(tell me about|tell me something about|talk about|overview|summary|summarise|sum up|define|definition|"
-         r"the deal with)\b", 2.5),
+         r"the deal with|key facts|facts about)\b", 2.5),
         (r"\b(what (does|did) .+ mean|meaning of|what is meant by)\b", STRONG),
         (r"^explain (the|a|an)\b", WEAK),
         (r"\bwhat (was|is|were) (the )?(point|idea) of\b", WEAK),
@@ -79,6 +79,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bwhat happened (to|after|next|afterwards|as)\b", STRONG),
         (r"\b(how many (people )?(died|killed|deaths)|death toll|died|deaths|killed)\b", MEDIUM),
         (r"\b(how far|to what extent|how much did|gain|gained|benefit|benefits|better|worse|good or bad|strengthen|weaken|grow|grew)\b", MEDIUM),
+        (r"\b(so bad|so good|good and bad|pros and cons|positives?|negatives?|downsides?|upsides?)\b", STRONG),
         (r"\bin the end\b", MEDIUM),
         (r"\bfact china\b", MEDIUM),            # "affect china", misheard
         (r"\bchanged? because of\b", STRONG),      # "what changed because of", heard as "why change"

@@ -42,8 +42,9 @@ one if s t d ll re ve m much many more most all each other same own only both ei
 # boards' command words too ("give two features of...", "assess the impact of...").
 FACET_WORDS = frozenset("""
 explain describe define overview summary meaning mean means introduced introduce introduction launched
-give assess outline evaluate analyse analyze identify list summarise summarize discuss compare examine
-launch started start begin began begun end ended ends last lasted happen happened happening
+give assess outline evaluate analyse analyze identify list name summarise summarize discuss compare examine
+fact facts
+launch started start begin began begun end ended ends finish finished last lasted happen happened happening
 reason reasons cause caused causes aim aims motive motives purpose why come made make
 effect effects impact impacts consequence consequences result results outcome outcomes success successful
 succeed fail failed failure failures affect affected legacy lead led leader leaders people person

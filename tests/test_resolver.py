@@ -202,6 +202,10 @@ def test_a_topic_named_in_full_beats_one_whose_answers_merely_share_its_words(re
     ("so what's the deal with collectivisation", "collectivisation", "what"),
     ("what were the long term effects of collectivisation", "collectivisation", "effects"),
     ("how significant was the hundred flowers campaign", "hundred-flowers-campaign", "effects"),
+    ("what was so bad about collectivisation", "collectivisation", "effects"),
+    ("when did collectivisation finish", "collectivisation", "when"),
+    ("key facts about collectivisation", "collectivisation", "what"),
+    ("name two effects of down to the countryside", "down-to-the-countryside", "effects"),
 ])
 def test_casual_and_exam_phrasings_are_answered(resolver, question, topic, facet):
     res = resolver.resolve(question)
