@@ -399,11 +399,9 @@ class Resolver:
 
     @staticmethod
     def _wants_topic_facet(facet: FacetGuess) -> bool:
-        """A glossary term answers 'what is X' (and 'who was X', see _defines); any other facet, and "who
-        led X", want the topic."""
-        if facet.facet == "what" and facet.score <= 2.25:
-            return False
-        return True
+        """A glossary term answers what it is ('what is X', 'define X', 'tell me about X'; and 'who was X',
+        see _defines); any other facet, and "who led X", want the topic."""
+        return facet.facet != "what"
 
     def _match_names(self, tokens: list[str]) -> dict[int, tuple[float, set[int]]]:
         """name index -> (match quality 0..1, positions of the question it covers)."""

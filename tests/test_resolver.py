@@ -69,7 +69,8 @@ def test_who_was_a_person_of_the_glossary_gets_the_entry_itself(resolver):
 def test_every_glossary_term_asked_for_is_answered_by_its_entry(resolver, store):
     # also the terms that are the name of their topic too ("sent-down youth", "the four olds")
     for entry in store.glossary.values():
-        for question in (f"who was {entry.term}", f"what were the {entry.term}", f"what's {entry.term}"):
+        for question in (f"who was {entry.term}", f"what were the {entry.term}", f"what's {entry.term}",
+                         f"define {entry.term}", f"what does {entry.term} mean", f"tell me about {entry.term}"):
             assert resolver.resolve(question).glossary == entry.id, question
 
 
