@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -154,6 +155,13 @@ class ContentStore:
         for u in self.units:
             merged.update(u.abbreviations)
         return merged
+
+    @cached_property
+    def lower_case_words(self) -> frozenset[str]:
+        """Every word the content writes in lower case somewhere: a common word, not a name."""
+        texts = [s for t in self.topics.values() for a in t.facets.values() for s in a.sentences]
+        texts += [g.text for g in self.glossary.values()]
+        return frozenset(w for text in texts for w in re.findall(r"\b[a-z][a-z'-]*\b", text))
 
     @property
     def pronunciations(self) -> Mapping[str, str]:

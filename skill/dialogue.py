@@ -74,7 +74,7 @@ class Dialogue:
                  progress: ProgressRepository | None = None, clock: Clock | None = None):
         self.store = store
         self.resolver = resolver or Resolver(store)
-        self.lexicon = Lexicon(store.abbreviations, store.pronunciations)
+        self.lexicon = Lexicon(store.abbreviations, store.pronunciations, store.lower_case_words)
         self.rng = rng or random.Random()
         # progress None: nothing outlives the session (no store is wanted, as in one-shot questions)
         self.progress = progress

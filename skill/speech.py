@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterable, Mapping
 from xml.sax.saxutils import escape
 
 from .content import Answer
@@ -38,7 +38,10 @@ class Lexicon:
     """How to say the words a speech engine stumbles on: abbreviations and hard names."""
 
     def __init__(self, abbreviations: Mapping[str, str] | None = None,
-                 pronunciations: Mapping[str, str] | None = None):
+                 pronunciations: Mapping[str, str] | None = None, lower_case_words: Iterable[str] = ()):
+        # words the content writes in lower case somewhere: read after "First," at the start of a point
+        # they are lowered too ("First, food was rationed"); names ("Mao", "Red Guards") keep their capitals
+        self.lower_case_words = frozenset(lower_case_words)
         self.subs: dict[str, str] = {}
         self.subs.update(pronunciations or {})
         self.subs.update(abbreviations or {})
@@ -107,9 +110,9 @@ class Speech:
             if len(points) == 1:
                 self.say(text)
             elif label in ("success", "failure"):
-                self.say(f"{ordinal}, a {label}: {text}")
+                self.say(f"{ordinal}, a {label}: {_lower_first(text, self.lexicon.lower_case_words)}")
             else:
-                self.say(f"{ordinal}, {_lower_first(text)}")
+                self.say(f"{ordinal}, {_lower_first(text, self.lexicon.lower_case_words)}")
             self.pause(350)
         return end
 
@@ -143,9 +146,11 @@ Many Most Much All Both Each Every In On At By For From After Before During When
 Under Over About Only Even Once Later Soon Local Millions Thousands Hundreds""".split())
 
 
-def _lower_first(text: str) -> str:
+def _lower_first(text: str, lower_case_words: frozenset[str] = frozenset()) -> str:
     first, _, rest = text.partition(" ")
-    return (first.lower() + (" " + rest if rest else "")) if first in _FUNCTION_WORDS else text
+    following = rest[:1]
+    common = first in _FUNCTION_WORDS or (first.rstrip(",;:").lower() in lower_case_words and not following.isupper())
+    return (first.lower() + (" " + rest if rest else "")) if common else text
 
 
 def _cut(parts: list[str], limit: int) -> str:

@@ -77,7 +77,7 @@ def test_the_export_loads_and_a_question_is_routed_and_answered(store, webhook_u
 
     assert more["intent"] == "MoreIntent"
     points = store.answer("great-leap-forward", "effects").points
-    assert spoken_ranges(points[3].text) in more["response"]["fulfillmentText"]
+    assert spoken_ranges(points[3].text).split(" ", 1)[1] in more["response"]["fulfillmentText"]   # its first word may be lowered
 
     assert bye["intent"] == "StopIntent"
     assert bye["response"]["payload"]["google"]["expectUserResponse"] is False

@@ -47,6 +47,18 @@ def test_labels_are_said():
     assert "First, a success: Good." in speech.text() and "Second, a failure: Bad." in speech.text()
 
 
+def test_a_point_read_after_its_ordinal_starts_in_lower_case_unless_it_starts_with_a_name():
+    lexicon = Lexicon(lower_case_words={"food", "thousands", "red"})
+    answer = Answer("t", "effects", "Lead.", (Point("Food was rationed."), Point("Thousands died.", "failure"),
+                                              Point("Mao blamed the weather."), Point("Red Guards attacked.")))
+    speech = Speech(lexicon)
+    speech.answer(answer, count=4)
+    text = speech.text()
+    assert "First, food was rationed." in text and "Second, a failure: thousands died." in text
+    # "Mao" is never written in lower case; "red" is, but "Red Guards" is a name
+    assert "Third, Mao blamed the weather." in text and "Fourth, Red Guards attacked." in text
+
+
 def test_date_ranges_are_said_as_people_say_them():
     assert spoken_ranges("The Great Leap Forward, 1958-62") == "The Great Leap Forward, 1958 to 1962"
     assert spoken_ranges("1946-1949") == "1946 to 1949"
