@@ -26,8 +26,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "who": [
         (r"^(who|whom)\b", 3.25),      # a leading "who" asks who, whatever else the question names
         # speech recognisers often hear a leading "who" as "he", "you", "to" or "here"
-        (r"^(he|you|to|here|hill|he ll|who d|q) (\w+ed|led|lead|let|came|put|made|said|took|got|stood|wrote|ran|began|"
-         r"help|first|was|is|were)\b", MEDIUM),
+        (r"^(he|you|to|here|hill|he ll|who d|q)( has| have| ve)? (\w+ed|led|lead|let|came|put|made|said|took|got|stood|"
+         r"wrote|ran|began|help|first|was|is|were)\b", MEDIUM),
+        (r"^(your post|you oppose)\b", MEDIUM),          # "who opposed", misheard
         (r"^(sheila|fuel and)\b", MEDIUM),       # "who led", as pocketsphinx hears flite voices say it
         (r"\b(who|whom|whose)\b", MEDIUM),
         (r"\b(which|what) (\w+ )?(leaders?|people|person|groups?|men|women|politicians?|officials?|minister|general|students?)\b", STRONG),
@@ -39,7 +40,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"^when\b", STRONG),
         (r"\bwhen\b", WEAK),
         (r"\b(what|which) (year|years|date|dates|month|decade|time)\b", STRONG),
-        (r"^(what|live) (your|yours|ears|gears|here)\b", STRONG),             # "what year", misheard
+        (r"^(in )?(what|live|like|1|my) (your|yours|ears|gears|gear|here|you re)\b", STRONG),  # "(in) what year", misheard
         (r"^(1|went|win|wen|wend) (to|was|were|did|is|does)\b", MEDIUM),       # a leading "when", misheard
         (r"\bhow long\b", STRONG),
         (r"\b(dates?|timeline|chronology|in what year|over what years|start and end)\b", STRONG),
@@ -73,7 +74,10 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "effects": [
         (r"\b(effects?|impacts?|consequences?|results?|outcomes?|legacy|aftermath|significance|significant|"
          r"importance|how important)\b", STRONG),
-        (r"\b(success|successful|succeed|succeeded|failure|failures|failed|fail|achieve|achieved|achievements?)\b", STRONG),
+        (r"\b(success|successful|succeed|succeeded|failure|failures|failed|fail|fatal|achieve|achieved|achievements?)\b", STRONG),
+        (r"\bwhat problems\b", STRONG),
+        (r"\b(a|of|that|the) chief$", MEDIUM),          # "achieve", misheard
+        (r"\b(assessing|cars)$|\bassessing\b", MEDIUM),  # "assess the impact", "cause" at the end, misheard
         (r"\b(did|does|do) .+ (work|worked|succeed)$", STRONG),
         (r"\b(went wrong|go wrong|lead to|led to|result of|as a result|affect|affected|change china|changed)\b", STRONG),
         (r"\bwhat happened (to|after|next|afterwards|as)\b", STRONG),
@@ -125,6 +129,11 @@ def guess_facet(normalized: str) -> FacetGuess:
             r"\w+(ed|en)\b|\b(built|held|made|set|put|led|begun|done|kept|sent|lost|won|split|run|brought|"
             r"fought|so|such|important|popular|successful|necessary|unpopular)\b", normalized[8:]):
         scores["why"], scores["what"] = WEAK, max(scores["what"], WEAK)
+    # "when was the purpose of X": a leading "when" before a noun that names another facet is most often a
+    # misheard "what"
+    if re.match(r"^when (was|were|is|are) the \w+ of\b", normalized) and any(
+            scores[f] >= STRONG for f in FACETS if f != "when"):
+        scores["when"] = WEAK
     best = max(FACETS, key=lambda f: (scores[f], f == "what"))
     if scores[best] == 0:
         return FacetGuess("what", 0.0, scores, frozenset(cue_words))

@@ -59,7 +59,14 @@ OPENINGS = {"when did {} start": "when", "when was {}": "when", "why did {} happ
             "what were the reasons for {}": "why", "what year did {} begin": "when",
             "describe the key features of {}": "features", "what were the results of {}": "effects",
             "what happened during {}": "features", "what was the significance of {}": "effects",
-            "who took part in {}": "who", "when did {} end": "when", "what changed because of {}": "effects"}
+            "who took part in {}": "who", "when did {} end": "when", "what changed because of {}": "effects",
+            "how successful was {}": "effects", "how far did {} succeed": "effects",
+            "what problems did {} cause": "effects", "who opposed {}": "who", "who benefited from {}": "who",
+            "who suffered in {}": "who", "what was the purpose of {}": "why", "why did {} fail": "effects",
+            "when did {} take place": "when", "in what year was {}": "when", "what was the outcome of {}": "effects",
+            "assess the impact of {}": "effects", "what did {} achieve": "effects",
+            "what were the key events of {}": "features", "give two features of {}": "features",
+            "what was the main aim of {}": "why", "why did mao start {}": "why", "who was in charge of {}": "who"}
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,12 @@ def test_numbers_and_punctuation_normalise(spoken, written):
     ("when was the cultural revolution like", "features"),
     ("why change because of the great leap forward", "effects"),
     ("what were the names of the lushan conference", "why"),
+    ("what problems did the great famine cars", "effects"),
+    ("why did the red guards fatal", "effects"),
+    ("what did the cultural revolution a chief", "effects"),
+    ("he has suffered in the great leap forward", "who"),
+    ("in 1 here was the gang of 4", "when"),
+    ("when was the purpose of the marriage law", "why"),
     # what something caused is its effects; what caused it, its reasons
     ("what problems did the great leap forward cause", "effects"),
     ("what caused the great leap forward", "why"),
