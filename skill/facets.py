@@ -34,6 +34,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(which|what) (\w+ )?(leaders?|people|person|groups?|men|women|politicians?|officials?|minister|general|students?)\b", STRONG),
         (r"\b(responsible for|in charge|behind|led by|run by|masterminded)\b", MEDIUM),
         (r"\b(leader|leaders|involved)\b", WEAK),
+        (r"\b(key|main|important|leading) (people|figures|players|individuals|leaders|personalities)\b", STRONG),
         (r"\bpart in\b", MEDIUM),             # "took part in", often heard as "huge part in", "hear that part in"
     ],
     "when": [

@@ -117,6 +117,8 @@ def test_numbers_and_punctuation_normalise(spoken, written):
     ("he has suffered in the great leap forward", "who"),
     ("in 1 here was the gang of 4", "when"),
     ("when was the purpose of the marriage law", "why"),
+    ("key people", "who"),
+    ("who were the key figures in the great leap forward", "who"),
     # what something caused is its effects; what caused it, its reasons
     ("what problems did the great leap forward cause", "effects"),
     ("what caused the great leap forward", "why"),
