@@ -93,7 +93,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
 }
 
-_COMPILED = {f: [(re.compile(p), w) for p, w in cues] for f, cues in _CUES.items()}
+# a cue's ".+" stands for whatever the question is about ("what did X cause"): its words are not cue words
+_COMPILED = {f: [(re.compile(p.replace(".+", "(?P<about>.+)")), w) for p, w in cues] for f, cues in _CUES.items()}
 # one search per facet first: most questions name one or two facets, so most facets' cues are skipped
 _ANY_CUE = {f: re.compile("|".join(f"(?:{p})" for p, _ in cues)) for f, cues in _CUES.items()}
 
@@ -110,6 +111,13 @@ class FacetGuess:
         return self.score > 0
 
 
+def _cue_text(m: re.Match) -> str:
+    """The words a cue matched, without the part that stands for what the question is about."""
+    if "about" not in m.re.groupindex or m.start("about") < 0:
+        return m[0]
+    return m.string[m.start():m.start("about")] + " " + m.string[m.end("about"):m.end()]
+
+
 def guess_facet(normalized: str) -> FacetGuess:
     """Score each facet by its cues in the (normalised) question."""
     scores, cue_words = {}, set()
@@ -121,7 +129,7 @@ def guess_facet(normalized: str) -> FacetGuess:
         for rx, weight in cues:
             if rx.search(normalized):       # most cues miss: one search each, as cheap as it gets
                 matched.append(weight)
-                cue_words.update(word for m in rx.finditer(normalized) for word in m[0].split())
+                cue_words.update(word for m in rx.finditer(normalized) for word in _cue_text(m).split())
         # the strongest cue counts fully, further cues of the same facet add a little
         scores[facet] = (max(matched) + 0.25 * (len(matched) - 1)) if matched else 0.0
     # "why was the first five year plan": with no verb after it, a leading "why was" is most often a

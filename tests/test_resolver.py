@@ -130,6 +130,12 @@ def test_facet_cues(question, facet):
     assert guess_facet(normalize(question)).facet == facet
 
 
+def test_the_words_a_cue_spans_are_not_cue_words():
+    # "what did X cause": X is what the question is about, and must count as evidence like any other words
+    cue_words = guess_facet("what problems did the new deal cause").cue_words
+    assert {"problems", "cause"} <= cue_words and not {"new", "deal"} & cue_words
+
+
 def test_the_names_of_a_group_asks_who_and_of_an_event_its_aims(resolver):
     """"names of" is most often a misheard "aims of", but a group's members have names."""
     assert resolver.resolve("what were the names of the gang of four").facet == "who"
