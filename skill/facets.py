@@ -78,7 +78,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(success|successful|succeed|succeeded|failure|failures|failed|fail|fatal|achieve|achieved|achievements?)\b", STRONG),
         (r"\bwhat problems\b", STRONG),
         (r"\b(a|of|that|the) chief$", MEDIUM),          # "achieve", misheard
-        (r"\b(assessing|cars)$|\bassessing\b", MEDIUM),  # "assess the impact", "cause" at the end, misheard
+        (r"\bassessing\b|\bcars$", MEDIUM),      # "assess the impact", and a final "cause", misheard
         (r"\b(did|does|do) .+ (work|worked|succeed)$", STRONG),
         (r"\b(went wrong|go wrong|lead to|led to|result of|as a result|affect|affected|change china|changed)\b", STRONG),
         (r"\bwhat happened (to|after|next|afterwards|as)\b", STRONG),

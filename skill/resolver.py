@@ -371,7 +371,9 @@ class Resolver:
         if best_topic is None or best < THRESHOLD:
             return Resolution(None, None, round(best, 3), debug=debug)
         chosen_facet = self._facet_for(best_topic, facet, text)
-        if glossary and (self._defines(tokens, names, glossary) or not self._wants_topic_facet(facet)):
+        # a glossary term asked about in any "what" way ("define X", "tell me about X") gets its entry, as
+        # does "who was X?"; its other facets, and "who led X", go to the topic
+        if glossary and (facet.facet == "what" or self._defines(tokens, names, glossary)):
             return Resolution(best_topic, "what", round(best, 3), glossary, False, debug)
         return Resolution(best_topic, chosen_facet, round(min(best, 1.0), 3), None, False, debug)
 
@@ -396,12 +398,6 @@ class Resolver:
         rest = {i for i in range(start, len(tokens)) if tokens[i] not in ("the", "a", "an")}
         return bool(rest) and any(self._names[idx].glossary == glossary and rest <= where
                                   for idx, (_, where) in names.items())
-
-    @staticmethod
-    def _wants_topic_facet(facet: FacetGuess) -> bool:
-        """A glossary term answers what it is ('what is X', 'define X', 'tell me about X'; and 'who was X',
-        see _defines); any other facet, and "who led X", want the topic."""
-        return facet.facet != "what"
 
     def _match_names(self, tokens: list[str]) -> dict[int, tuple[float, set[int]]]:
         """name index -> (match quality 0..1, positions of the question it covers)."""
