@@ -250,7 +250,6 @@ class Resolver:
             for t in terms:
                 df[t] += 1
         self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-        self._one_topic_idf = math.log((n + 1) / 1.5)       # the idf of a word only one topic uses
         # a word the content never uses: evidence the question is about something else
         self._unknown_weight = 0.5 * math.log((n + 1) / 0.5)
         self._known_sounds = set().union(*self._doc_sounds.values()) if self._doc_sounds else set()
@@ -534,15 +533,6 @@ class Resolver:
         """topic id -> (score 0..1, glossary entry id if a glossary name carried it); and the topics
         the question describes in detail without naming them."""
         weights = {i: self._weight(w) for i, w in content}
-        # a topic's full name said exactly tells as much as a word only that topic uses, however common its
-        # words ("the death of mao": "death" and "mao" are in every other answer)
-        for idx, (quality, where) in names.items():
-            if quality >= 1.0 and len(self._names[idx].meaningful) >= 2:
-                span = [i for i in where if i in weights]
-                said = sum(weights[i] for i in span)
-                if span and said < self._one_topic_idf:
-                    for i in span:
-                        weights[i] *= self._one_topic_idf / said
         # facet cue words ("events", "reasons") count for a topic that uses them, never against one
         total = sum(v for i, v in weights.items() if tokens[i] not in cue_words) or 1.0
         best_name: dict[str, tuple[float, set[int], str | None, int, float]] = {}
@@ -617,6 +607,14 @@ class Resolver:
                 if not name_q and matched >= DESCRIBED_WORDS and evidence >= DESCRIBED_EVIDENCE \
                         and coverage >= DESCRIBED_COVERAGE:
                     described.add(topic_id)
+        # a topic the question names in full, exactly, outranks every topic it does not name at all ("who
+        # opposed the down to the countryside movement" is not about the Hundred Flowers, whose answers
+        # happen to say "opposed", "countryside" and "movement")
+        named_in_full = max((scores[t][0] for t, (q, *_) in best_name.items() if q >= 0.99 and t in scores),
+                            default=0.0)
+        for topic_id, (score, glossary) in list(scores.items()):
+            if topic_id not in best_name and score >= named_in_full > 0:
+                scores[topic_id] = (named_in_full * 0.99, glossary)
         return scores, described
 
     def _weight(self, word: str) -> float:
