@@ -25,7 +25,7 @@ MAX_ANSWER_WORDS = 250
 UNIT_FIELDS = {"unit", "title", "period", "boards", "abbreviations", "pronunciations"}
 TOPIC_FIELDS = {"id", "title", "name", "period", "group", "aliases", "misheard", "boards", "sources",
                 "keywords", "facets", "glossary"}
-GLOSSARY_FIELDS = {"term", "aliases", "misheard", "text"}
+GLOSSARY_FIELDS = {"term", "aliases", "misheard", "text", "person"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ class GlossaryEntry:
     topic_id: str
     line: int = 0
     misheard: tuple[str, ...] = ()     # as Topic.misheard, for this entry's names
+    person: bool = False               # about a person: "when did X die" is asked of the entry, not the topic
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,16 @@ class _Reader:
             self.error(_line(node), field_name, "is empty")
         return out
 
+    def flag(self, node, field_name: str) -> bool:
+        """true or false; anything else ("yes please", 1) is an error rather than a guess."""
+        if node is None:
+            return False
+        value = _plain(node)
+        if not isinstance(value, bool):
+            self.error(_line(node), field_name, "expected true or false")
+            return False
+        return value
+
     def period(self, node, field_name: str) -> tuple[int, int] | None:
         value = _plain(node) if node is not None else None
         if (not isinstance(value, list) or len(value) != 2
@@ -343,7 +354,7 @@ def load_topic_file(path: Path, boards: Mapping[str, Board], problems: list[Prob
     title = r.text(fields.get("title"), "title") if "title" in fields else None
     name = r.text(fields.get("name"), "name") if "name" in fields else None
     period = r.period(fields["period"], "period") if "period" in fields else None
-    group = bool(_plain(fields["group"])) if "group" in fields else False
+    group = r.flag(fields.get("group"), "group")
     aliases = [(a.lower(), ln) for a, ln in r.texts(fields.get("aliases"), "aliases")] if "aliases" in fields else []
     misheard = [(a.lower(), ln) for a, ln in r.texts(fields.get("misheard"), "misheard")] if "misheard" in fields else []
     seen_alias: dict[str, int] = {}
@@ -392,7 +403,8 @@ def load_topic_file(path: Path, boards: Mapping[str, Board], problems: list[Prob
                     glossary.append(GlossaryEntry(
                         id=_slug(term), term=term, aliases=tuple(dict.fromkeys([term.lower(), *galiases])),
                         text=text, topic_id=topic_id or path.stem, line=_line(entry_node),
-                        misheard=tuple(m for m, _ in gmisheard)))
+                        misheard=tuple(m for m, _ in gmisheard),
+                        person=r.flag(ef.get("person"), f"{where}.person")))
 
     if len(problems) > before or not (topic_id and title and period):
         return None

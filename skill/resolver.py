@@ -43,6 +43,9 @@ DESCRIBED_FLOOR, DESCRIBED_LEAD = 0.30, 0.6
 JOINED_SOUND_FLOOR, JOINED_MIN_LENGTH = 85, 6
 # Word families the stemmer splits ("criticise", "criticism"): shortest stem, and how much less they count.
 FAMILY_MIN_LENGTH, FAMILY_DISCOUNT = 5, 0.8
+# Beside a person's name, words used by this many topics or more ("die", "china") still ask about the person:
+# log(21 / 7.5), a third of the 20 topics.
+PERSON_ASIDE_IDF = 1.0
 # Big stores: topics scored in full per question, and how rare a word must be to pick them.
 MAX_CONTENT_CANDIDATES, COMMON_WORD_IDF = 40, 1.5
 
@@ -199,6 +202,9 @@ class Resolver:
             by_needed[name.needed].add(idx)
         self._needed_masks = sorted((k, _bitset(ids)) for k, ids in by_needed.items())
         self._build_documents(store)
+        self._entry_stems = {entry.id: {stem(w) for t in (entry.text, *entry.aliases) for w in normalize(t).split()
+                                        if w not in STOPWORDS}
+                             for entry in store.glossary.values()}
         periods = [u.period for u in store.units]
         self._years = (min(p[0] for p in periods) - 2, max(p[1] for p in periods) + 2)
 
@@ -372,7 +378,8 @@ class Resolver:
         chosen_facet = self._facet_for(best_topic, facet, text)
         # a glossary term asked about in any "what" way ("define X", "tell me about X") gets its entry, as
         # does "who was X?"; its other facets, and "who led X", go to the topic
-        if glossary and (facet.facet == "what" or self._defines(tokens, names, glossary)):
+        if glossary and (facet.facet == "what" or self._defines(tokens, names, glossary)
+                         or (facet.facet != "why" and self._about_person(content, names, glossary))):
             return Resolution(best_topic, "what", round(best, 3), glossary, False, debug)
         return Resolution(best_topic, chosen_facet, round(min(best, 1.0), 3), None, False, debug)
 
@@ -387,6 +394,22 @@ class Resolver:
         if topic.group and re.search(r"\bnames of\b", text):
             return "who"
         return facet.facet
+
+    def _about_person(self, content: list[tuple[int, str]], names: dict[int, tuple[float, set[int]]],
+                      glossary: str) -> bool:
+        """Whether the question asks about a person of the glossary and nothing else: "when did Lin Biao
+        die?", "why was Zhou Enlai important?". Every word of it is the person's name or is in the entry,
+        so the entry answers it; the topic the entry belongs to would answer about something else."""
+        if not self.store.glossary[glossary].person:
+            return False
+        where = set().union(*(w for idx, (_, w) in names.items() if self._names[idx].glossary == glossary))
+        # a person who is also a name of the topic ("Madame Mao" of the Gang of Four) is asked about as the topic
+        if any(self._names[idx].glossary is None and w & where for idx, (_, w) in names.items()):
+            return False
+        said = self._entry_stems[glossary]
+        # a rarer word ("criticise", "arrested") names an event of the topic, which its answers tell better
+        return bool(where) and all(i in where or (stem(w) in said and self._idf.get(stem(w), 0.0) < PERSON_ASIDE_IDF)
+                                   for i, w in content)
 
     def _defines(self, tokens: list[str], names: dict[int, tuple[float, set[int]]], glossary: str) -> bool:
         """Whether the question is "who was X?" or "what is X?" with X a name of the glossary entry, and

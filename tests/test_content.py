@@ -137,6 +137,22 @@ def test_a_glossary_misheard_form_listed_twice_is_an_error_at_its_line(tmp_path)
                for p in problems), problems
 
 
+def test_a_glossary_entry_about_a_person_says_so_with_true_or_false(tmp_path):
+    person = GLOSSARY.replace("  - term: grain quota\n", "  - term: grain quota\n    person: true\n")
+    assert load_store(write_unit(tmp_path, topics={"grain-plan": person})).topic("grain-plan").glossary[0].person
+    assert not load_store(write_unit(tmp_path / "plain", topics={"grain-plan": GLOSSARY})).topic(
+        "grain-plan").glossary[0].person
+    problems = problems_for(tmp_path / "bad", {"grain-plan": person.replace("person: true", "person: sometimes")})
+    line = next(n for n, text in enumerate(person.splitlines(), 1) if text.startswith("    person:"))
+    assert any(p.field == "glossary[0].person" and "true or false" in p.message and p.line == line
+               for p in problems), problems
+
+
+def test_a_topic_group_flag_must_be_true_or_false(tmp_path):
+    problems = problems_for(tmp_path, {"grain-plan": TINY_TOPIC.replace("id: grain-plan\n", "id: grain-plan\ngroup: lots\n")})
+    assert any(p.field == "group" and "true or false" in p.message and p.line == 2 for p in problems), problems
+
+
 def test_a_misheard_form_that_is_also_an_alias_or_claimed_by_another_topic_is_an_error(tmp_path):
     twice = MISHEARD.replace("grey and quotas]", "grain quotas]")
     problems = problems_for(tmp_path, {"grain-plan": twice})

@@ -66,6 +66,19 @@ def test_who_was_a_person_of_the_glossary_gets_the_entry_itself(resolver):
     assert (res.topic, res.facet, res.glossary) == ("korean-war", "who", None)
 
 
+def test_a_question_about_a_person_alone_gets_the_persons_entry_not_the_topics_facet(resolver):
+    # Zhou Enlai's entry belongs to Nixon's visit, whose "when" answer gives the visit's dates
+    res = resolver.resolve("when did zhou enlai die")
+    assert (res.topic, res.glossary) == ("nixon-visit-1972", "zhou-enlai")
+    assert resolver.resolve("what did deng xiaoping do").glossary == "deng-xiaoping"
+    # a rarer word names an event of the topic, which the topic's answers tell
+    res = resolver.resolve("why did peng dehuai criticise mao")
+    assert (res.topic, res.facet, res.glossary) == ("lushan-conference", "why", None)
+    # a person who is also a name of a group topic is asked about as the group
+    res = resolver.resolve("what did madame mao do")
+    assert (res.topic, res.facet, res.glossary) == ("gang-of-four", "features", None)
+
+
 def test_every_glossary_term_asked_for_is_answered_by_its_entry(resolver, store):
     # also the terms that are the name of their topic too ("sent-down youth", "the four olds")
     for entry in store.glossary.values():
