@@ -29,9 +29,10 @@ MORE_CARRIERS = ("why did {} happen", "who was involved in {}", "when was {}", "
                  "how did {} affect china", "what did {} lead to", "why was {} important",
                  "what were the main features of {}", "which leaders were involved in {}",
                  "what impact did {} have", "when did {} start", "what was {}", "who started {}",
-                 "what were the causes of {}", "tell me more about {}")
+                 "what were the causes of {}", "tell me more about {}", "why did mao start {} in china",
+                 "how did {} change people's lives")
 # Carriers the glossary entries' names were mined with (--glossary).
-GLOSSARY_CARRIERS = ("tell me about {}", "who was {}", "what happened to {}")
+GLOSSARY_CARRIERS = ("tell me about {}", "who was {}", "what happened to {}", "why did {} lose", "what did {} do next")
 VOICES = ("rms", "slt", "awb")
 
 
