@@ -40,7 +40,7 @@ DESCRIBED_WORDS, DESCRIBED_EVIDENCE, DESCRIBED_COVERAGE = 4, 8.0, 0.55
 # ... at least this score, with the runner-up at most this share of it, is trusted below THRESHOLD.
 DESCRIBED_FLOOR, DESCRIBED_LEAD = 0.30, 0.6
 # Names heard across word boundaries: how alike the sounds must be, and how long the name.
-JOINED_SOUND_FLOOR, JOINED_MIN_LENGTH = 85, 6
+JOINED_SOUND_FLOOR, JOINED_MIN_LENGTH = 85, 5
 # Word families the stemmer splits ("criticise", "criticism"): shortest stem, and how much less they count.
 FAMILY_MIN_LENGTH, FAMILY_DISCOUNT = 5, 0.8
 # Beside a person's name, words used by this many topics or more ("die", "china") still ask about the person:
