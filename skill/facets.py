@@ -19,7 +19,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"^(what|whats) (is|was|were|are)\b", WEAK),
         (r"\b(tell me about|tell me something about|talk about|overview|summary|summarise|sum up|define|definition|"
          r"the deal with|key facts|facts about)\b", 2.5),
-        (r"\b(what (does|did) .+ mean|meaning of|what is meant by)\b", STRONG),
+        (r"\b(what (does|did) .+ mean(?! for)|meaning of|what is meant by)\b", STRONG),
         (r"^explain (the|a|an)\b", WEAK),
         (r"\bwhat (was|is|were) (the )?(point|idea) of\b", WEAK),
     ],
@@ -31,19 +31,21 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"^(your post|you oppose)\b", MEDIUM),          # "who opposed", misheard
         (r"^(sheila|fuel and)\b", MEDIUM),       # "who led", as pocketsphinx hears flite voices say it
         (r"\b(who|whom|whose)\b", MEDIUM),
-        (r"\b(which|what) (\w+ )?(leaders?|people|person|groups?|men|women|politicians?|officials?|minister|general|students?)\b", STRONG),
+        (r"\b(which|what) (?!(did|do|does|was|were|is|are) )(\w+ )?(leaders?|people|person|groups?|men|women|politicians?|officials?|minister|general|students?)\b", STRONG),
         (r"\b(responsible for|in charge|behind|led by|run by|masterminded)\b", MEDIUM),
         (r"\b(leader|leaders|involved)\b", WEAK),
         (r"\b(key|main|important|leading) (people|figures|players|individuals|leaders|personalities)\b", STRONG),
-        (r"\bpart in\b", MEDIUM),             # "took part in", often heard as "huge part in", "hear that part in"
+        (r"\bpart in\b", MEDIUM),
+        (r"\bto blame\b", MEDIUM),             # "took part in", often heard as "huge part in", "hear that part in"
     ],
     "when": [
         (r"^when\b", STRONG),
         (r"\bwhen\b", WEAK),
         (r"\b(what|which) (year|years|date|dates|month|decade|time)\b", STRONG),
-        (r"^(in )?(what|live|like|1|my) (your|yours|ears|gears|gear|here|you re)\b", STRONG),  # "(in) what year", misheard
+        (r"^(in |over |the other )?(what|live|like|1|my) (your|yours|ears|gears|gear|here|you re)\b", STRONG),  # "(in/over) what year(s)", misheard
         (r"^(1|went|win|wen|wend) (to|was|were|did|is|does)\b", MEDIUM),       # a leading "when", misheard
         (r"\bhow long\b", STRONG),
+        (r"^over what\b", STRONG),      # "over what years", its last word often misheard ("yours", "cures")
         (r"\b(dates?|timeline|chronology|in what year|over what years|start and end)\b", STRONG),
     ],
     "why": [
@@ -51,6 +53,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"^explain my\b", MEDIUM),             # "explain why", misheard
         (r"^what (were|are|would|with) (the )?names of\b", MEDIUM),    # "the aims of", misheard
         (r"\b(reasons?|causes?|caused|cause of|causing|aims?|aimed|motives?|motivations?|purpose|goals?|objectives?)\b", STRONG),
+        (r"\bthey go all\b", STRONG),        # "the goals", misheard
         (r"\b(how come|what made|what led to|what lead to|led to the|what for|for what reason|so that)\b", STRONG),
         (r"\b(want|wanted|wants) (to|the|a|peasants|people|china)\b", WEAK),
         (r"\b(died? of|death caused)\b", STRONG),
@@ -69,12 +72,15 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(was|were|with) .+ like$", 3.5),     # "what was X like", its opening misheard ("when was")
         (r"\b(life|conditions|daily) like\b", STRONG),
         (r"\bdescribe\b", MEDIUM),
-        (r"\bhow did .+ (work|operate|run)\b", MEDIUM),
+        (r"\bhow did .+ (work|operate|run)\b", 3.5),     # how it worked, not whether it worked
+        (r"\bwhen when on\b|\bwhen on (sharing|during)\b", 3.5),    # "what went on during", misheard
         (r"\bwhat changes\b", MEDIUM),
     ],
     "effects": [
         (r"\b(effects?|impacts?|consequences?|results?|outcomes?|legacy|aftermath|significance|significant|"
-         r"importance|how important)\b", STRONG),
+         r"importance|how important|effected|effective|impacted|means? for|meant for)\b", STRONG),
+        (r"\b(have|had) (on|an)\b", MEDIUM),        # "what impact did X have on"
+        (r"\balong to (our|are) (main|men)\b", STRONG),      # "the long term impact", misheard
         (r"\b(success|successful|succeed|succeeded|failure|failures|failed|fail|fatal|achieve|achieved|achievements?)\b", STRONG),
         (r"\bwhat problems\b", STRONG),
         (r"\b(a|of|that|the) chief$", MEDIUM),          # "achieve", misheard
@@ -89,7 +95,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bfact china\b", MEDIUM),            # "affect china", misheard
         (r"\bchanged? because of\b", STRONG),      # "what changed because of", heard as "why change"
         (r"\bwhat (\w+ )?(did|does|do|would) .+ cause$", 3.5),   # "what problems did X cause": what X caused
-        (r"\b(sentenced|sentences|punished|punishments?)\b", MEDIUM),
+        (r"\b(sentenced|sentences?|punished|punishments?)\b", MEDIUM),
     ],
 }
 
@@ -138,9 +144,10 @@ def guess_facet(normalized: str) -> FacetGuess:
             r"\w+(ed|en)\b|\b(built|held|made|set|put|led|begun|done|kept|sent|lost|won|split|run|brought|"
             r"fought|so|such|important|popular|successful|necessary|unpopular)\b", normalized[8:]):
         scores["why"], scores["what"] = WEAK, max(scores["what"], WEAK)
-    # "when was the purpose of X": a leading "when" before a noun that names another facet is most often a
-    # misheard "what"
-    if re.match(r"^when (was|were|is|are) the \w+ of\b", normalized) and any(
+    # "when was the purpose of X", "when impacted X have on": a leading "when" before a word that names
+    # another facet is most often a misheard "what"
+    if re.match(r"^when ((was|were|is|are) the \w+ of|impact|impacted|effect|effected|effective)\b",
+                normalized) and any(
             scores[f] >= STRONG for f in FACETS if f != "when"):
         scores["when"] = WEAK
     best = max(FACETS, key=lambda f: (scores[f], f == "what"))

@@ -138,6 +138,22 @@ def test_numbers_and_punctuation_normalise(spoken, written):
     ("how significant was the marriage law", "effects"),
     ("explain why the lushan conference was significant", "effects"),
     ("so what was the deal with the red guards", "what"),
+    # what X meant for someone is its effects; how X worked is its features, whether it worked its effects
+    ("what did the agrarian reform law mean for peasants", "effects"),
+    ("what does collectivisation mean", "what"),
+    ("how did the agrarian reform law work", "features"),
+    ("did the great leap forward work", "effects"),
+    ("what did people do during the agrarian reform law", "features"),
+    ("which people were sent down", "who"),
+    ("who was to blame for the first five year plan", "who"),
+    # more openings as pocketsphinx hears flite voices say them (tools: skill.mishear.facet_slips)
+    ("when effected the cultural revolution had an ordinary people", "effects"),
+    ("when impacted hundred flowers campaign have on china", "effects"),
+    ("when when on sharing the sino soviet split", "features"),
+    ("what was along to our main part of the agrarian reform law", "effects"),
+    ("why were they go all the first five year plan", "why"),
+    ("over 1 here is the great famine happen", "when"),
+    ("what sentence did the gang of four get", "effects"),
 ])
 def test_facet_cues(question, facet):
     assert guess_facet(normalize(question)).facet == facet
