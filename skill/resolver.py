@@ -33,7 +33,7 @@ from .facets import FacetGuess, guess_facet
 from .text import FACET_WORDS, STOPWORDS, normalize, sound, stem
 
 # Calibrated on the development questions (clean and speech-recognised) with bench/calibrate.py.
-THRESHOLD = 0.55                 # below this, no answer
+THRESHOLD = 0.54                 # below this, no answer
 FOLLOW_UP_THRESHOLD = 0.40       # enough for "what about X?" when a conversation is under way
 # A topic described without its name: this many of its words, this much evidence and coverage, ...
 DESCRIBED_WORDS, DESCRIBED_EVIDENCE, DESCRIBED_COVERAGE = 4, 8.0, 0.55
