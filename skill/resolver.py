@@ -326,14 +326,16 @@ class Resolver:
         if not tokens:
             return NO_ANSWER
         facet = guess_facet(said)
-        # meaningful words; bare small numbers ("twelve times eight") say nothing about a topic
-        # and a word that says which facet is asked ("strengthen", "goal") is no evidence against a
-        # topic whose content never uses it
+        names = {idx: m for idx, m in self._match_names(tokens).items() if not self._qualified_by_unknown(tokens, m[1])}
+        in_names = set().union(*(where for _, where in names.values()))
+        # meaningful words; a bare small number says something about a topic only if the content uses it
+        # ("overtake Britain in fifteen years"), and not as part of a name ("five year plans"): "twelve times
+        # eight" says nothing; a word that says which facet is asked ("strengthen", "goal") is no evidence
+        # against a topic whose content never uses it
         content = [(i, w) for i, w in enumerate(tokens)
                    if w not in STOPWORDS and stem(w) not in self._facet_stems
-                   and not (w.isdigit() and len(w) < 4)
+                   and not (w.isdigit() and len(w) < 4 and (w not in self._idf or i in in_names))
                    and not (w in facet.cue_words and stem(w) not in self._idf)]
-        names = {idx: m for idx, m in self._match_names(tokens).items() if not self._qualified_by_unknown(tokens, m[1])}
         scores, described = self._score_topics(tokens, content, names, facet.cue_words)
         prev_topic, prev_facet = context
         debug = {"text": text, "facet_scores": facet.scores,
