@@ -128,8 +128,10 @@ class _Heard:
     """The words of a question (or of a window of it): which words were heard in them, by spelling,
     fuzzy spelling, stem or sound. Answers are kept: candidate names share many words."""
 
-    def __init__(self, words: list[str]):
+    def __init__(self, words: list[str], known=frozenset()):
         self.words = words
+        # a word the content itself uses ("sayings") is that word, not a mishearing of a name ("anying")
+        self.unfamiliar = [w for w in words if stem(w) not in known]
         self.spelled = set(words)
         self.stems = {stem(t) for t in words}
         self.sounds = {sound(t) for t in words}
@@ -151,7 +153,7 @@ class _Heard:
         if word in self._unheard:
             return False
         heard = (word in self.spelled or stem(word) in self.stems or (len(word) >= 4 and sound(word) in self.sounds)
-                 or process.extractOne(word, self.words, scorer=fuzz.ratio, score_cutoff=75) is not None)
+                 or process.extractOne(word, self.unfamiliar, scorer=fuzz.ratio, score_cutoff=75) is not None)
         (self._heard if heard else self._unheard).add(word)
         return heard
 
@@ -441,7 +443,7 @@ class Resolver:
         joined: list[list[str] | None] = [None, None, None]     # each view's windows, built when first needed
         ranges: dict[tuple[int, int], tuple[int, int]] = {}
         found: dict[int, tuple[float, set[int]]] = {}
-        heard_anywhere = _Heard(tokens)
+        heard_anywhere = _Heard(tokens, self._idf)
         padded = " " + " ".join(tokens) + " "
         for idx in candidates:
             name = self._names[idx]
@@ -476,7 +478,7 @@ class Resolver:
             floor = 100 if len(name.text) <= 4 else 90 if (n == 1 and len(name.text) < 8) else 84 if n == 1 else 74
             # a name spelled exactly has every word in its window: nothing more to check
             exact = best >= 100
-            if best >= floor and (exact or _Heard([tokens[i] for i in sorted(where)]).hears_all(name.meaningful)):
+            if best >= floor and (exact or _Heard([tokens[i] for i in sorted(where)], self._idf).hears_all(name.meaningful)):
                 quality = 1.0 if exact else (best - floor) / (100 - floor)
                 found[idx] = (0.55 + 0.45 * quality, where)
         for idx, (quality, where) in self._match_joined_sounds(token_sounds).items():

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skill.facets import guess_facet
-from skill.resolver import Resolver, _bitset, _members
-from skill.text import STOPWORDS, normalize
+from skill.resolver import Resolver, _bitset, _Heard, _members
+from skill.text import STOPWORDS, normalize, stem
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "resolver.yaml").read_text())
 
@@ -77,6 +77,14 @@ def test_a_question_about_a_person_alone_gets_the_persons_entry_not_the_topics_f
     # a person who is also a name of a group topic is asked about as the group
     res = resolver.resolve("what did madame mao do")
     assert (res.topic, res.facet, res.glossary) == ("gang-of-four", "features", None)
+
+
+def test_a_word_the_content_uses_is_not_taken_for_a_misheard_name(resolver):
+    # "mao's sayings" is not "Mao Anying" misheard: "sayings" is a word of the Little Red Book's own
+    assert not _Heard(["mao", "sayings"], {stem("sayings")}).hears("anying")     # known: content stems
+    assert _Heard(["mao", "sayings"]).hears("anying")       # spelled close enough, had it not been known
+    res = resolver.resolve("what year was the collection of mao's sayings first given to soldiers")
+    assert res.topic != "korean-war" and res.debug["topics"][0][1] == "little-red-book"
 
 
 def test_every_glossary_term_asked_for_is_answered_by_its_entry(resolver, store):
