@@ -22,6 +22,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(what (does|did) .+ mean(?! for)|meaning of|what is meant by)\b", STRONG),
         (r"^explain (the|a|an)\b", WEAK),
         (r"\bwhat (was|is|were) (the )?(point|idea) of\b", WEAK),
+        # "what happened when China sent troops across the Yalu?" describes an event and asks what it was
+        (r"\bwhat happened when\b", STRONG),
     ],
     "who": [
         (r"^(who|whom)\b", 3.25),      # a leading "who" asks who, whatever else the question names
@@ -36,7 +38,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(leader|leaders|involved)\b", WEAK),
         (r"\b(key|main|important|leading) (people|figures|players|individuals|leaders|personalities)\b", STRONG),
         (r"\bpart in\b", MEDIUM),
-        (r"\bto blame\b", MEDIUM),             # "took part in", often heard as "huge part in", "hear that part in"
+        (r"\bto blame\b", MEDIUM),
+        (r"\bcame up with\b", STRONG),      # who invented it, even after a misheard "who" ("he came up with")             # "took part in", often heard as "huge part in", "hear that part in"
     ],
     "when": [
         (r"^when\b", STRONG),
@@ -63,7 +66,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(involve|involved|involves|involving|in value|in valve|in balance)\b", MEDIUM),   # and misheard
         (r"^how (did|was|were|do|does) ", WEAK),
         (r"\bwhat happen(ed|s) (during|at|in|on|inside|throughout)\b", STRONG),
-        (r"\bwhat happen(ed|s)\b", MEDIUM),
+        (r"\bwhat happen(ed|s)\b(?! when)", MEDIUM),
         (r"\bwhat went on\b", STRONG),
         (r"\b(the events|what took place)\b", MEDIUM),
         (r"\bwhat (did|do|does) .+ (do|due|say|says|said|include|ban|allow|change|make|build|involve)\b", MEDIUM),

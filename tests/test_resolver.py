@@ -162,6 +162,11 @@ def test_numbers_and_punctuation_normalise(spoken, written):
     ("why were they go all the first five year plan", "why"),
     ("over 1 here is the great famine happen", "when"),
     ("what sentence did the gang of four get", "effects"),
+    # an event described after "what happened when" is asked about as a whole; during it, its features
+    ("what happened when china sent troops across the yalu river", "what"),
+    ("what happened during the korean war", "features"),
+    ("who came up with the backyard furnaces", "who"),
+    ("he came up with the goal of overtaking britain", "who"),
 ])
 def test_facet_cues(question, facet):
     assert guess_facet(normalize(question)).facet == facet
