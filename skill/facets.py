@@ -75,7 +75,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(was|were|with) .+ like$", 3.5),     # "what was X like", its opening misheard ("when was")
         (r"\b(life|conditions|daily) like\b", STRONG),
         (r"\bdescribe\b", MEDIUM),
-        (r"\bhow did .+ (work|operate|run)\b", 3.5),     # how it worked, not whether it worked
+        # how it worked, not whether it worked (and "how did", as pocketsphinx hears it: "i did")
+        (r"(\bhow|^i) did .+ (work|worked|operate|run)\b", 3.5),
+        (r"\b(carry|carried) out\b", MEDIUM),
         (r"\bwhen when on\b|\bwhen on (sharing|during)\b", 3.5),    # "what went on during", misheard
         (r"\bwhat changes\b", MEDIUM),
     ],

@@ -167,6 +167,9 @@ def test_numbers_and_punctuation_normalise(spoken, written):
     ("what happened during the korean war", "features"),
     ("who came up with the backyard furnaces", "who"),
     ("he came up with the goal of overtaking britain", "who"),
+    ("how did the great leap forward worked", "features"),
+    ("i did collective is is of agriculture work", "features"),
+    ("how was the agrarian reform law carried out", "features"),
 ])
 def test_facet_cues(question, facet):
     assert guess_facet(normalize(question)).facet == facet
