@@ -37,9 +37,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(responsible for|in charge|behind|led by|run by|masterminded)\b", MEDIUM),
         (r"\b(leader|leaders|involved)\b", WEAK),
         (r"\b(key|main|important|leading) (people|figures|players|individuals|leaders|personalities)\b", STRONG),
-        (r"\bpart in\b", MEDIUM),
+        (r"\bpart in\b", MEDIUM),             # "took part in", often heard as "huge part in", "hear that part in"
         (r"\bto blame\b", MEDIUM),
-        (r"\bcame up with\b", STRONG),      # who invented it, even after a misheard "who" ("he came up with")             # "took part in", often heard as "huge part in", "hear that part in"
+        (r"\bcame up with\b", STRONG),      # who invented it, even after a misheard "who" ("he came up with")
     ],
     "when": [
         (r"^when\b", STRONG),

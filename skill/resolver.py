@@ -23,6 +23,7 @@ import heapq
 import math
 import re
 from collections import defaultdict
+from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -128,7 +129,7 @@ class _Heard:
     """The words of a question (or of a window of it): which words were heard in them, by spelling,
     fuzzy spelling, stem or sound. Answers are kept: candidate names share many words."""
 
-    def __init__(self, words: list[str], known=frozenset()):
+    def __init__(self, words: list[str], known: Container[str] = frozenset()):
         self.words = words
         # a word the content itself uses ("sayings") is that word, not a mishearing of a name ("anying")
         self.unfamiliar = [w for w in words if stem(w) not in known]
@@ -381,7 +382,8 @@ class Resolver:
             return Resolution(None, None, round(best, 3), debug=debug)
         chosen_facet = self._facet_for(best_topic, facet, text)
         # a glossary term asked about in any "what" way ("define X", "tell me about X") gets its entry, as
-        # does "who was X?"; its other facets, and "who led X", go to the topic
+        # does "who was X?" and a person asked about alone ("when did X die?"); its other facets, "who led X"
+        # and why a person did something (the topic's "why" gives the reasons), go to the topic
         if glossary and (facet.facet == "what" or self._defines(tokens, names, glossary)
                          or (facet.facet != "why" and self._about_person(content, names, glossary))):
             return Resolution(best_topic, "what", round(best, 3), glossary, False, debug)
@@ -401,9 +403,9 @@ class Resolver:
 
     def _about_person(self, content: list[tuple[int, str]], names: dict[int, tuple[float, set[int]]],
                       glossary: str) -> bool:
-        """Whether the question asks about a person of the glossary and nothing else: "when did Lin Biao
-        die?", "why was Zhou Enlai important?". Every word of it is the person's name or is in the entry,
-        so the entry answers it; the topic the entry belongs to would answer about something else."""
+        """Whether the question asks about a person of the glossary and nothing else: "when did Zhou Enlai
+        die?", "what did Deng Xiaoping do?". Every word of it is the person's name or is in the entry, so
+        the entry answers it; the topic the entry belongs to would answer about something else."""
         if not self.store.glossary[glossary].person:
             return False
         where = set().union(*(w for idx, (_, w) in names.items() if self._names[idx].glossary == glossary))
