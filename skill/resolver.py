@@ -44,9 +44,9 @@ DESCRIBED_FLOOR, DESCRIBED_LEAD = 0.30, 0.6
 JOINED_SOUND_FLOOR, JOINED_MIN_LENGTH = 85, 5
 # Word families the stemmer splits ("criticise", "criticism"): shortest stem, and how much less they count.
 FAMILY_MIN_LENGTH, FAMILY_DISCOUNT = 5, 0.8
-# Beside a person's name, words used by this many topics or more ("die", "china") still ask about the person:
-# log(21 / 7.5), a third of the 20 topics.
-PERSON_ASIDE_IDF = 1.0
+# Beside a glossary entry's name, words used by this many topics or more ("die", "china") still ask about the
+# entry alone: log(21 / 7.5), a third of the 20 topics.
+ENTRY_ASIDE_IDF = 1.0
 # Big stores: topics scored in full per question, and how rare a word must be to pick them.
 MAX_CONTENT_CANDIDATES, COMMON_WORD_IDF = 40, 1.5
 
@@ -63,6 +63,7 @@ _FOLLOW_UP = re.compile(r"^(and|what about|how about|and what about|and how abou
 # one to six words after the verb, each after its space (a pattern like (\w+ ?){1,6} backtracks
 # exponentially on a longer question: 0.25 ms of a 0.4 ms resolution)
 _DEFINITION = re.compile(r"^(who|what) (is|was|were|are)( \w+){1,6}$")
+_YEAR = re.compile(r"\b1\d{3}\b")
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|that|this|he|she|his|her|those|these)\b")
 
 
@@ -382,10 +383,10 @@ class Resolver:
             return Resolution(None, None, round(best, 3), debug=debug)
         chosen_facet = self._facet_for(best_topic, facet, text)
         # a glossary term asked about in any "what" way ("define X", "tell me about X") gets its entry, as
-        # does "who was X?" and a person asked about alone ("when did X die?"); its other facets, "who led X"
-        # and why a person did something (the topic's "why" gives the reasons), go to the topic
+        # does "who was X?" and a question its entry answers better than the topic; other facets of it, and
+        # "who led X", go to the topic
         if glossary and (facet.facet == "what" or self._defines(tokens, names, glossary)
-                         or (facet.facet != "why" and self._about_person(content, names, glossary))):
+                         or self._entry_answers(facet.facet, content, names, glossary)):
             return Resolution(best_topic, "what", round(best, 3), glossary, False, debug)
         return Resolution(best_topic, chosen_facet, round(min(best, 1.0), 3), None, False, debug)
 
@@ -401,20 +402,23 @@ class Resolver:
             return "who"
         return facet.facet
 
-    def _about_person(self, content: list[tuple[int, str]], names: dict[int, tuple[float, set[int]]],
-                      glossary: str) -> bool:
-        """Whether the question asks about a person of the glossary and nothing else: "when did Zhou Enlai
-        die?", "what did Deng Xiaoping do?". Every word of it is the person's name or is in the entry, so
-        the entry answers it; the topic the entry belongs to would answer about something else."""
-        if not self.store.glossary[glossary].person:
+    def _entry_answers(self, facet: str, content: list[tuple[int, str]],
+                       names: dict[int, tuple[float, set[int]]], glossary: str) -> bool:
+        """Whether the question asks about a glossary entry alone, in a way its own text answers and the
+        topic's facet would not: about a person ("when did Zhou Enlai die?", "what did Deng Xiaoping do?",
+        though why they did something is the topic's "why"), or when a dated event happened ("when was the
+        Tangshan earthquake?" is not when Mao died)."""
+        entry = self.store.glossary[glossary]
+        if not ((entry.person and facet != "why") or (facet == "when" and _YEAR.search(entry.text))):
             return False
         where = set().union(*(w for idx, (_, w) in names.items() if self._names[idx].glossary == glossary))
-        # a person who is also a name of the topic ("Madame Mao" of the Gang of Four) is asked about as the topic
+        # a name the topic has too ("Madame Mao" of the Gang of Four) asks about the topic
         if any(self._names[idx].glossary is None and w & where for idx, (_, w) in names.items()):
             return False
         said = self._entry_stems[glossary]
-        # a rarer word ("criticise", "arrested") names an event of the topic, which its answers tell better
-        return bool(where) and all(i in where or (stem(w) in said and self._idf.get(stem(w), 0.0) < PERSON_ASIDE_IDF)
+        # every other word is in the entry and common ("die", "china"); a rarer one ("criticise",
+        # "arrested") names an event of the topic, which its answers tell better
+        return bool(where) and all(i in where or (stem(w) in said and self._idf.get(stem(w), 0.0) < ENTRY_ASIDE_IDF)
                                    for i, w in content)
 
     def _defines(self, tokens: list[str], names: dict[int, tuple[float, set[int]]], glossary: str) -> bool:

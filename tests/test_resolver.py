@@ -79,6 +79,16 @@ def test_a_question_about_a_person_alone_gets_the_persons_entry_not_the_topics_f
     assert (res.topic, res.facet, res.glossary) == ("gang-of-four", "features", None)
 
 
+def test_when_a_dated_event_of_the_glossary_happened_is_told_by_its_entry(resolver):
+    # the Death of Mao's "when" gives the date Mao died; the earthquake's entry has its own
+    res = resolver.resolve("when was the tangshan earthquake")
+    assert (res.topic, res.glossary) == ("death-of-mao", "tangshan-earthquake")
+    assert resolver.resolve("when did lin biao die").glossary == "lin-biao-incident"
+    # an entry without a date of its own leaves "when" to the topic
+    res = resolver.resolve("when did the backyard furnaces start")
+    assert (res.topic, res.facet, res.glossary) == ("great-leap-forward", "when", None)
+
+
 def test_a_word_the_content_uses_is_not_taken_for_a_misheard_name(resolver):
     # "mao's sayings" is not "Mao Anying" misheard: "sayings" is a word of the Little Red Book's own
     assert not _Heard(["mao", "sayings"], {stem("sayings")}).hears("anying")     # known: content stems
