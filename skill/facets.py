@@ -39,6 +39,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(key|main|important|leading) (people|figures|players|individuals|leaders|personalities)\b", STRONG),
         (r"\bpart in\b", MEDIUM),             # "took part in", often heard as "huge part in", "hear that part in"
         (r"\bto blame\b", MEDIUM),
+        (r"\bvictims\b", MEDIUM),
+        (r"^(you re|you are|here are) the\b", MEDIUM),     # "who were the", as pocketsphinx hears it
         (r"\bcame up with\b", STRONG),      # who invented it, even after a misheard "who" ("he came up with")
     ],
     "when": [
@@ -54,6 +56,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "why": [
         (r"\bwhy\b", MEDIUM),
         (r"^explain my\b", MEDIUM),             # "explain why", misheard
+        (r"^explain because of\b", MEDIUM),     # "explain the causes of", misheard
         (r"^what (were|are|would|with) (the )?names of\b", MEDIUM),    # "the aims of", misheard
         (r"\b(reasons?|causes?|caused|cause of|causing|aims?|aimed|motives?|motivations?|purpose|goals?|objectives?)\b", STRONG),
         (r"\bthey go all\b", STRONG),        # "the goals", misheard
@@ -75,6 +78,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(was|were|with) .+ like$", 3.5),     # "what was X like", its opening misheard ("when was")
         (r"\b(life|conditions|daily) like\b", STRONG),
         (r"\bdescribe\b", MEDIUM),
+        (r"\blook(s|ed)? like\b", STRONG),
+        (r"\borgani[sz](ed|e|ation)\b", STRONG),
         # how it worked, not whether it worked (and "how did", as pocketsphinx hears it: "i did")
         (r"(\bhow|^i) did .+ (work|worked|operate|run)\b", 3.5),
         (r"\b(carry|carried) out\b", MEDIUM),
@@ -147,7 +152,7 @@ def guess_facet(normalized: str) -> FacetGuess:
     # misheard "what was"
     if re.match(r"^why (was|were|is|are) ", normalized) and scores["why"] <= MEDIUM + 0.25 and not re.search(
             r"\w+(ed|en)\b|\b(built|held|made|set|put|led|begun|done|kept|sent|lost|won|split|run|brought|"
-            r"fought|so|such|important|popular|successful|necessary|unpopular)\b", normalized[8:]):
+            r"fought|launch|so|such|important|popular|successful|necessary|unpopular)\b", normalized[8:]):
         scores["why"], scores["what"] = WEAK, max(scores["what"], WEAK)
     # "when was the purpose of X", "when impacted X have on": a leading "when" before a word that names
     # another facet is most often a misheard "what"

@@ -392,9 +392,9 @@ class Resolver:
 
     def _facet_for(self, topic_id: str, facet: FacetGuess, text: str) -> str:
         topic = self.store.topics[topic_id]
-        # "who were the red guards?" asks what a group was
-        if topic.group and facet.facet == "who" and re.match(r"^who (were|are) (the )?\w+( \w+){0,3}$", text) \
-                and facet.scores["who"] <= 2.25:
+        # "who were the red guards?" (heard "you're the red guards" too) asks what a group was
+        if topic.group and facet.facet == "who" and facet.scores["who"] <= 2.25 \
+                and re.match(r"^(who (were|are)|you re|you are) (the )?\w+( \w+){0,3}$", text):
             return "what"
         # "what were the names of the gang of four?" asks who; of anything else it is most often a
         # misheard "the aims of" (skill.facets)

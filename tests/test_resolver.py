@@ -180,6 +180,11 @@ def test_numbers_and_punctuation_normalise(spoken, written):
     ("how did the great leap forward worked", "features"),
     ("i did collective is is of agriculture work", "features"),
     ("how was the agrarian reform law carried out", "features"),
+    ("what did the great famine look like", "features"),
+    ("hello is the great leap forward organized", "features"),
+    ("you're the victims of the great famine", "who"),
+    ("explain because of the red guards", "why"),
+    ("why was the marriage law launch", "why"),
 ])
 def test_facet_cues(question, facet):
     assert guess_facet(normalize(question)).facet == facet
@@ -189,6 +194,13 @@ def test_the_words_a_cue_spans_are_not_cue_words():
     # "what did X cause": X is what the question is about, and must count as evidence like any other words
     cue_words = guess_facet("what problems did the new deal cause").cue_words
     assert {"problems", "cause"} <= cue_words and not {"new", "deal"} & cue_words
+
+
+def test_who_were_a_group_as_pocketsphinx_hears_it_asks_what_the_group_was(resolver):
+    # "who were the red guards", heard as "you're the red guards"; the victims of an event are people
+    for question in ("you're the red guards", "you are the gang of four"):
+        assert resolver.resolve(question).facet == "what", question
+    assert resolver.resolve("you're the victims of the great famine").facet == "who"
 
 
 def test_the_names_of_a_group_asks_who_and_of_an_event_its_aims(resolver):
