@@ -67,7 +67,21 @@ OPENINGS = {"when did {} start": "when", "when was {}": "when", "why did {} happ
             "when did {} take place": "when", "in what year was {}": "when", "what was the outcome of {}": "effects",
             "assess the impact of {}": "effects", "what did {} achieve": "effects",
             "what were the key events of {}": "features", "give two features of {}": "features",
-            "what was the main aim of {}": "why", "why did mao start {}": "why", "who was in charge of {}": "who"}
+            "what was the main aim of {}": "why", "why did mao start {}": "why", "who was in charge of {}": "who",
+            "who were the leaders of {}": "who", "who were the main people in {}": "who",
+            "what impact did {} have on china": "effects", "what effect did {} have on ordinary people": "effects",
+            "how did {} change china": "effects", "what went on during {}": "features",
+            "what did people do during {}": "features", "how did the government carry out {}": "features",
+            "what was the long term impact of {}": "effects", "over what years did {} happen": "when",
+            "why did mao launch {}": "why", "what were the goals of {}": "why", "who was to blame for {}": "who",
+            "what was it like to live through {}": "features", "what did {} mean for peasants": "effects",
+            "how did {} work": "features", "what was the main reason for {}": "why", "why was {} launched": "why",
+            "explain the causes of {}": "why", "who was the leader of {}": "who", "who were the victims of {}": "who",
+            "who supported {}": "who", "when did {} finish": "when", "how long did {} go on for": "when",
+            "what happened as a result of {}": "effects", "how did {} affect ordinary people": "effects",
+            "what were the short term effects of {}": "effects", "was {} a success": "effects",
+            "what were the main events of {}": "features", "how was {} organised": "features",
+            "what did {} look like": "features", "what was {} all about": "what"}
 
 
 @dataclass(frozen=True)
