@@ -165,7 +165,7 @@ class Dialogue:
                        "skip to jump a part, repeat to hear this part again, or stop to take a break.")
             return Reply(speech, Speech(self.lexicon).say("Say next to carry on."), mode="help")
         if state.get("topic") in self.store.topics:
-            title = self.store.topics[state["topic"]].spoken_title
+            title = in_sentence(self.store.topics[state["topic"]])
             speech.say(f"We were talking about {title}. You can ask about its causes, key features, "
                        "effects, dates or the people involved, for example: what were its effects?")
         else:
@@ -388,8 +388,8 @@ class Dialogue:
         entry = self.store.glossary[res.glossary]
         topic = self.store.topics[entry.topic_id]
         speech = Speech(self.lexicon).say(entry.text).pause(300).say(
-            f"That is part of {topic.spoken_title}. Would you like to hear more about it?")
-        return Reply(speech, Speech(self.lexicon).say(f"Would you like to hear about {topic.spoken_title}?"),
+            f"That is part of {in_sentence(topic)}. Would you like to hear more about it?")
+        return Reply(speech, Speech(self.lexicon).say(f"Would you like to hear about {in_sentence(topic)}?"),
                      card_title=entry.term, card_text=entry.text, topic=entry.topic_id, facet="what",
                      confidence=res.confidence, mode="glossary",
                      state={"topic": entry.topic_id, "facet": "what", "next": 0, "pending": "more"})

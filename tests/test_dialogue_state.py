@@ -31,3 +31,9 @@ def test_readable_state_is_kept(dialogue):
     first = dialogue.handle(Turn(text="why was the great leap forward introduced"))
     more = dialogue.handle(Turn(text="yes", state=first.state))
     assert more.topic == "great-leap-forward" and more.facet == "why"
+
+
+def test_a_glossary_answer_names_its_topic_as_it_reads_mid_sentence(dialogue):
+    reply = dialogue.handle(Turn(text="when was the tangshan earthquake"))
+    assert reply.mode == "glossary" and "28 July 1976" in reply.text
+    assert "That is part of the death of Mao." in reply.text and "The death" not in reply.text
