@@ -89,8 +89,7 @@ def ask(store: ContentStore, item: Item, rng) -> dict:
         verb = "begin" if end != start else "happen"
         return {"id": item.id, "text": f"In what year did {title} {verb}?"}
     points = topic.facets[item.facet].points
-    correct = min((p for p in points if stands_alone(p.text)), default=min(points, key=lambda p: len(p.text)),
-                  key=lambda p: len(p.text)).text
+    correct = min([p for p in points if stands_alone(p.text)] or points, key=lambda p: len(p.text)).text
     distractors = _distractors(store, topic, item.facet, correct, rng)
     options = [correct] + distractors
     rng.shuffle(options)

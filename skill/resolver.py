@@ -131,11 +131,11 @@ class _Heard:
     fuzzy spelling, stem or sound. Answers are kept: candidate names share many words."""
 
     def __init__(self, words: list[str], known: Container[str] = frozenset()):
-        self.words = words
+        stems = [stem(w) for w in words]
         # a word the content itself uses ("sayings") is that word, not a mishearing of a name ("anying")
-        self.unfamiliar = [w for w in words if stem(w) not in known]
+        self.unfamiliar = [w for w, s in zip(words, stems) if s not in known]
         self.spelled = set(words)
-        self.stems = {stem(t) for t in words}
+        self.stems = set(stems)
         self.sounds = {sound(t) for t in words}
         self._heard: set[str] = set()
         self._unheard: set[str] = set()
